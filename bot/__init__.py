@@ -1,0 +1,1 @@
+"""timesign core: domain rules and use-cases, free of vendor libraries."""

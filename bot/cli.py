@@ -1,0 +1,125 @@
+"""The ``timesign`` command: serve, worker, db upgrade, demo, admin.
+
+Configuration problems end the program with one sentence on stderr (exit 2), refused
+admin input with the same sentence the chat would give (exit 1); never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from bot.config import Settings, load_settings
+from bot.errors import ConfigError, InputError
+
+log = logging.getLogger("timesign")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="timesign", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="web process: webhooks, receipts, health, metrics")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8080")
+    serve.add_argument("--dev", action="store_true", help="allow a missing TIMESIGN_SECRET_KEY")
+
+    worker = commands.add_parser("worker", help="outbox delivery")
+    worker.add_argument("--once", action="store_true", help="do what is due, then exit")
+    worker.add_argument("--at", type=_iso_time, default=None, help="act as if now were ISO-TIME")
+    worker.add_argument("--dev", action="store_true", help="allow a missing TIMESIGN_SECRET_KEY")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+
+    demo = commands.add_parser("demo", help="a complete local walk-through, no accounts needed")
+    demo.add_argument("--database", default="timesign-demo.db", help="SQLite file (recreated)")
+
+    admin = commands.add_parser("admin", help="coordinator commands from a shell")
+    admin.add_argument("--project", default=None, help="project code, e.g. ESF-1")
+    admin.add_argument("words", nargs=argparse.REMAINDER, help="e.g. close 2026-10")
+    return parser
+
+
+def _iso_time(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not an ISO time like 2026-11-03T08:00"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _prepare_database(settings: Settings) -> None:
+    """The embedded SQLite default migrates itself; PostgreSQL is migrated by the release step."""
+    from storage.migrate import is_current, upgrade
+
+    if settings.is_sqlite:
+        upgrade(settings.database_url)
+    elif not is_current(settings.database_url):
+        raise ConfigError(
+            "The database is not at the latest migration; run `timesign db upgrade` first."
+        )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    # python-telegram-bot: time periods as timedelta (its int form is deprecated since 22.2).
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    logging.basicConfig(
+        level=os.environ.get("TIMESIGN_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Library loggers below WARNING would log request URLs, and Telegram's carry the token.
+    for noisy in ("httpx", "httpcore", "telegram", "twilio", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        if args.command == "demo":
+            from bot.demo import run_demo
+
+            return asyncio.run(run_demo(args.database))
+        settings = load_settings()
+        if args.command == "db":
+            from storage.migrate import upgrade
+
+            upgrade(settings.database_url)
+            print("Database is at the latest migration.")
+            return 0
+        if args.command == "serve":
+            from bot.serve import serve
+
+            settings.secret(dev=args.dev)
+            _prepare_database(settings)
+            port = args.port or int(os.environ.get("PORT", "8080"))
+            asyncio.run(serve(settings, host=args.host, port=port, dev=args.dev))
+            return 0
+        if args.command == "worker":
+            from bot.worker import main as worker_main
+
+            settings.secret(dev=args.dev)
+            _prepare_database(settings)
+            return asyncio.run(worker_main(settings, once=args.once, at=args.at, dev=args.dev))
+        if args.command == "admin":
+            from bot.admin import run_admin
+
+            _prepare_database(settings)
+            answer = asyncio.run(run_admin(settings, args.project, list(args.words)))
+            print(answer)
+            return 0
+    except ConfigError as error:
+        print(f"timesign: {error}", file=sys.stderr)
+        return 2
+    except InputError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

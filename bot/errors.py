@@ -1,0 +1,44 @@
+"""The one exception tree of timesign.
+
+Adapters translate library exceptions into these at their boundary, so the core and
+the outbox dispatcher never need to know about Twilio, Telegram or SQLAlchemy::
+
+    TimesignError
+    ├── ConfigError          a setting is missing or malformed (one sentence naming it)
+    ├── InputError           refused input; the text is shown to whoever sent it
+    │   └── ProtectedIdentityError   protected identities must never be stored
+    └── DeliveryError        a transport could not hand a message to its provider
+                             (permanent: never retry; retry_after: provider asked us to wait)
+"""
+
+from __future__ import annotations
+
+
+class TimesignError(Exception):
+    """Base of every error timesign raises on purpose."""
+
+
+class ConfigError(TimesignError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class InputError(TimesignError):
+    """Refused input; ``str(error)`` is a sentence fit to show the person who sent it."""
+
+
+class ProtectedIdentityError(InputError):
+    """A person with protected identity may not be registered in a digital system."""
+
+
+class DeliveryError(TimesignError):
+    """A transport failed to hand over a message.
+
+    ``permanent`` means retrying cannot help (invalid number, bot blocked, opted out);
+    otherwise the outbox retries later, no earlier than ``retry_after`` seconds.
+    """
+
+    def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.permanent = permanent
+        self.retry_after = retry_after

@@ -1,0 +1,1 @@
+"""Inbound adapters: Telegram, Twilio webhooks and web pages."""

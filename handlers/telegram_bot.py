@@ -1,0 +1,165 @@
+"""The Telegram side: python-telegram-bot's Application, fed by our webhook or by polling.
+
+Handlers are thin: parse the update, call one use-case, queue the answer through the
+outbox and try to deliver it at once. Every update passes a de-duplication gate first,
+so an update Telegram delivers twice acts once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.context import Core
+from bot.conversation import Inbound, accept_reply
+from bot.linking import link_by_contact, link_by_token
+from handlers import metrics
+from notifications import texts
+from notifications.dispatcher import Dispatcher
+from storage.db import transaction
+from storage.inbound import first_delivery
+from storage.outbox import Outgoing, enqueue
+
+log = logging.getLogger(__name__)
+
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+def new_application(*, token: str, base_url: str, polling: bool) -> TelegramApp:
+    """The PTB application; its bot is shared with the outbox's Telegram transport."""
+    builder = ApplicationBuilder().token(token).base_url(base_url)
+    if not polling:
+        builder = builder.updater(None)  # our aiohttp server receives the updates
+    return builder.build()
+
+
+def install_handlers(application: TelegramApp, core: Core, dispatcher: Dispatcher) -> None:
+    bot_handlers = _Handlers(core, dispatcher)
+    application.add_handler(TypeHandler(Update, bot_handlers.gate), group=-1)
+    application.add_handler(CommandHandler("start", bot_handlers.start, filters.ChatType.PRIVATE))
+    application.add_handler(CommandHandler("help", bot_handlers.help, filters.ChatType.PRIVATE))
+    application.add_handler(
+        MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, bot_handlers.contact)
+    )
+    application.add_handler(
+        MessageHandler(
+            filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, bot_handlers.reply
+        )
+    )
+    application.add_error_handler(_log_error)
+
+
+def _language(update: Update) -> str:
+    user = update.effective_user
+    code = (user.language_code or "")[:2] if user else ""
+    return code if code in texts.LANGUAGES else "en"
+
+
+class _Handlers:
+    def __init__(self, core: Core, dispatcher: Dispatcher) -> None:
+        self._core = core
+        self._dispatcher = dispatcher
+
+    async def gate(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        if (
+            update.message is not None
+            and update.message.text
+            and not update.message.text.startswith("/")
+        ):
+            return  # participant replies de-duplicate themselves, in their own transaction
+        fresh = await first_delivery(
+            self._core.sessions,
+            channel="telegram-update",
+            provider_id=str(update.update_id),
+            sender=str(chat.id) if chat else "",
+            body="update",
+            now=self._core.clock(),
+        )
+        if not fresh:
+            log.info("telegram update %s delivered again; ignored", update.update_id)
+            raise ApplicationHandlerStop
+
+    async def _answer(self, chat_id: int, text: str) -> None:
+        async with transaction(self._core.sessions) as session:
+            row = enqueue(
+                session,
+                Outgoing(channel="telegram", address=str(chat_id), text=text, purpose="reply"),
+                now=self._core.clock(),
+            )
+            await session.flush()
+            row_id = row.id
+        assert row_id is not None
+        await self._dispatcher.deliver_now(row_id)
+
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_chat is not None
+        chat_id = update.effective_chat.id
+        if context.args:
+            result = await link_by_token(self._core, context.args[0], chat_id, _language(update))
+            await self._answer(chat_id, result.text)
+            return
+        # Without a token: offer to match the person by their own phone number. The
+        # keyboard is interface, not content, so it goes straight to the chat.
+        language = _language(update)
+        keyboard = ReplyKeyboardMarkup(
+            [[KeyboardButton(texts.share_contact_button(language), request_contact=True)]],
+            one_time_keyboard=True,
+            resize_keyboard=True,
+        )
+        assert update.message is not None
+        await update.message.reply_text(texts.telegram_welcome(language), reply_markup=keyboard)
+
+    async def help(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_chat is not None
+        await self._answer(update.effective_chat.id, texts.help(_language(update)))
+
+    async def contact(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        assert message is not None and message.contact is not None and update.effective_chat
+        sender = update.effective_user
+        own = sender is not None and message.contact.user_id == sender.id
+        result = await link_by_contact(
+            self._core,
+            message.contact.phone_number,
+            update.effective_chat.id,
+            own_contact=own,
+            language=_language(update),
+        )
+        await message.reply_text(result.text, reply_markup=ReplyKeyboardRemove())
+
+    async def reply(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        assert message is not None and message.text is not None and update.effective_chat
+        answer = await accept_reply(
+            self._core,
+            Inbound(
+                channel="telegram",
+                provider_id=str(update.update_id),
+                sender=str(update.effective_chat.id),
+                text=message.text,
+                language_hint=_language(update),
+            ),
+            queue_answer=True,
+        )
+        metrics.REPLIES.labels(channel="telegram", outcome=answer.outcome).inc()
+        if answer.outbox_id is not None:
+            await self._dispatcher.deliver_now(answer.outbox_id)
+
+
+async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    # No update content in the log: it may hold codes or phone numbers.
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("telegram update %s failed", update_id, exc_info=context.error)

@@ -1,0 +1,81 @@
+"""Twilio webhooks: inbound SMS and delivery status callbacks.
+
+Authentication is Twilio's signature over the PUBLIC URL (behind a proxy the request's
+own URL is the internal one, which would never validate). We answer 403 only for a
+failed signature, 400 for a body we cannot read, and 200 for anything well formed,
+so that Twilio does not retry forever.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from aiohttp import web
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.conversation import Inbound, accept_reply
+from handlers import metrics
+from handlers.keys import CORE, SETTINGS
+from storage.delivery import record_status
+
+log = logging.getLogger(__name__)
+
+
+async def _verified_form(request: web.Request) -> dict[str, str]:
+    settings = request.app[SETTINGS]
+    if settings.twilio_auth_token is None or settings.public_url is None:
+        log.warning("Twilio webhook refused: Twilio credentials or TIMESIGN_PUBLIC_URL not set")
+        raise web.HTTPForbidden(text="Twilio webhooks are not configured on this server.\n")
+    try:
+        form = await request.post()
+    except Exception:  # aiohttp raises several types for a body it cannot parse
+        raise web.HTTPBadRequest(text="The body is not a readable form.\n") from None
+    if any(not isinstance(value, str) for value in form.values()):
+        raise web.HTTPBadRequest(text="Webhook bodies carry no files.\n")
+    params = {key: str(value) for key, value in form.items()}
+    validator = RequestValidator(settings.twilio_auth_token.get_secret_value())
+    url = settings.public_url + request.path_qs
+    if not validator.validate(url, params, request.headers.get("X-Twilio-Signature", "")):
+        raise web.HTTPForbidden(text="The X-Twilio-Signature header does not validate.\n")
+    return params
+
+
+def _required(params: dict[str, str], *names: str) -> list[str]:
+    missing = [name for name in names if not params.get(name)]
+    if missing:
+        raise web.HTTPBadRequest(text=f"Missing form field(s): {', '.join(missing)}.\n")
+    return [params[name] for name in names]
+
+
+async def inbound_sms(request: web.Request) -> web.Response:
+    started = time.perf_counter()
+    params = await _verified_form(request)
+    sid, sender = _required(params, "MessageSid", "From")
+    answer = await accept_reply(
+        request.app[CORE],
+        Inbound(channel="sms", provider_id=sid, sender=sender, text=params.get("Body", "")),
+        queue_answer=False,
+    )
+    metrics.REPLIES.labels(channel="sms", outcome=answer.outcome).inc()
+    twiml = MessagingResponse()
+    if answer.text:
+        twiml.message(answer.text)
+    metrics.WEBHOOK_SECONDS.labels(endpoint="twilio_sms").observe(time.perf_counter() - started)
+    return web.Response(text=str(twiml), content_type="application/xml")
+
+
+async def status_callback(request: web.Request) -> web.Response:
+    started = time.perf_counter()
+    params = await _verified_form(request)
+    sid, status = _required(params, "MessageSid", "MessageStatus")
+    await record_status(
+        request.app[CORE].sessions,
+        provider_id=sid,
+        status=status,
+        error_code=params.get("ErrorCode"),
+        now=request.app[CORE].clock(),
+    )
+    metrics.WEBHOOK_SECONDS.labels(endpoint="twilio_status").observe(time.perf_counter() - started)
+    return web.Response(status=204)

@@ -1,0 +1,64 @@
+"""The web app factory: every route of ``timesign serve`` and the Telegram lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.context import Core
+from handlers.health import healthz
+from handlers.keys import CORE, DISPATCHER, SETTINGS, TELEGRAM
+from handlers.metrics import metrics_page
+from handlers.receipt_page import receipt_page
+from handlers.telegram_bot import TelegramApp
+from handlers.telegram_webhook import telegram_webhook
+from handlers.twilio_webhooks import inbound_sms, status_callback
+from notifications.dispatcher import Dispatcher
+
+WEBHOOK_PATH = "/webhooks/telegram"
+MAX_BODY = 1024 * 1024  # webhooks are small; a larger body is refused before parsing
+
+
+def create_app(
+    *,
+    settings: Settings,
+    core: Core,
+    dispatcher: Dispatcher,
+    telegram: TelegramApp | None = None,
+) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY)
+    app[SETTINGS] = settings
+    app[CORE] = core
+    app[DISPATCHER] = dispatcher
+    if telegram is not None:
+        app[TELEGRAM] = telegram
+        app.cleanup_ctx.append(_telegram_lifecycle)
+    app.router.add_post(WEBHOOK_PATH, telegram_webhook)
+    app.router.add_post("/webhooks/twilio/sms", inbound_sms)
+    app.router.add_post("/webhooks/twilio/status", status_callback)
+    app.router.add_get("/r/{receipt}", receipt_page)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_page)
+    return app
+
+
+async def _telegram_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    application = app[TELEGRAM]
+    settings = app[SETTINGS]
+    await application.initialize()
+    if application.updater is not None:  # local use: no public URL, so long polling
+        await application.updater.start_polling(drop_pending_updates=False)
+    elif settings.public_url and settings.telegram_webhook_secret:
+        await application.bot.set_webhook(
+            url=settings.public_url + WEBHOOK_PATH,
+            secret_token=settings.telegram_webhook_secret.get_secret_value(),
+            allowed_updates=["message", "callback_query"],
+        )
+    await application.start()
+    yield
+    if application.updater is not None and application.updater.running:
+        await application.updater.stop()
+    await application.stop()
+    await application.shutdown()

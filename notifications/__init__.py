@@ -1,0 +1,1 @@
+"""Outbound adapters: transports, the outbox dispatcher and message texts."""

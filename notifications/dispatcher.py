@@ -1,0 +1,211 @@
+"""The outbox dispatcher: claim one message, hand it to its channel's transport, record.
+
+It knows transports only through the ``Transport`` protocol and one error type:
+a transient ``DeliveryError`` is retried later with backoff (or when the provider
+said), a permanent one is recorded and a coordinator is told. The code a message
+carries is decrypted only for the send and erased once the provider has it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.code_box import CODE_MARKER, open_code
+from bot.context import Clock
+from bot.errors import DeliveryError
+from bot.routing import sms_route
+from notifications import texts
+from notifications.transport import Envelope, Transport
+from storage import audit, notices
+from storage.db import SessionFactory, transaction
+from storage.outbox import FAILED, QUEUED, SENT, Outgoing, claim, enqueue, finish
+from storage.tables import OutboxMessage, Person
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(minutes=2)
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... capped at one hour."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        sessions: SessionFactory,
+        transports: Mapping[str, Transport],
+        *,
+        key: bytes,
+        clock: Clock,
+        worker: str,
+        status_callback: str | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._transports = transports
+        self._key = key
+        self._clock = clock
+        self._worker = worker
+        self._status_callback = status_callback
+
+    async def handle_one(self) -> bool:
+        """Deliver the oldest due message; False when nothing was due."""
+        row = await claim(self._sessions, worker=self._worker, now=self._clock(), lease=LEASE)
+        if row is None:
+            return False
+        await self._deliver(row)
+        return True
+
+    async def deliver_now(self, message_id: int) -> bool:
+        """Try one just-queued message at once (the worker retries it if this fails)."""
+        row = await claim(
+            self._sessions,
+            worker=self._worker,
+            now=self._clock(),
+            lease=LEASE,
+            message_id=message_id,
+        )
+        if row is None:
+            return False
+        await self._deliver(row)
+        return True
+
+    async def _deliver(self, row: OutboxMessage) -> None:
+        assert row.id is not None
+        text = row.text
+        if row.sealed_code is not None:
+            code = open_code(self._key, row.sealed_code)
+            if code is None:
+                await self._fail(row, "the code was sealed with another secret key")
+                return
+            text = text.replace(CODE_MARKER, code)
+        envelope = Envelope(
+            address=row.address,
+            text=text,
+            validity_seconds=row.validity_seconds,
+            status_callback=self._status_callback if row.channel == "sms" else None,
+        )
+        try:
+            sent = await self._transports[row.channel].send(envelope)
+        except DeliveryError as error:
+            if error.permanent or row.attempts >= MAX_ATTEMPTS:
+                await self._fail(row, error.reason)
+            else:
+                await self._retry(row, error)
+            return
+        now = self._clock()
+        async with transaction(self._sessions) as session:
+            values: dict[str, object] = {
+                "state": SENT,
+                "provider_message_id": sent.provider_id[:64],
+                "sent_at": now,
+                "sealed_code": None,
+                "last_error": None,
+            }
+            if sent.new_address is not None:
+                values["address"] = sent.new_address
+                await self._follow_migration(session, row, int(sent.new_address))
+            if not await finish(session, row.id, self._worker, **values):
+                log.warning("outbox %s: sent, but the claim had expired", row.id)
+        log.info("outbox %s: sent over %s (%s)", row.id, row.channel, row.purpose)
+
+    async def _retry(self, row: OutboxMessage, error: DeliveryError) -> None:
+        assert row.id is not None
+        wait = backoff(row.attempts)
+        if error.retry_after is not None:
+            wait = max(wait, timedelta(seconds=error.retry_after))
+        async with transaction(self._sessions) as session:
+            await finish(
+                session,
+                row.id,
+                self._worker,
+                state=QUEUED,
+                next_attempt_at=self._clock() + wait,
+                last_error=error.reason[:300],
+            )
+        log.info("outbox %s: transient failure (%s), retry in %s", row.id, error.reason, wait)
+
+    async def _fail(self, row: OutboxMessage, reason: str) -> None:
+        assert row.id is not None
+        now = self._clock()
+        async with transaction(self._sessions) as session:
+            if not await finish(
+                session,
+                row.id,
+                self._worker,
+                state=FAILED,
+                last_error=reason[:300],
+                sealed_code=None,
+            ):
+                return
+            audit.record(
+                session,
+                at=now,
+                actor="system",
+                action="outbox.failed",
+                project_id=row.project_id,
+                outbox_id=row.id,
+                channel=row.channel,
+                reason=reason,
+            )
+            if row.person_id is not None and row.purpose != "coordinator":
+                person = await session.get(Person, row.person_id)
+                if person is not None:
+                    await self._after_permanent_failure(session, row, person, reason, now)
+        log.warning("outbox %s: failed for good over %s: %s", row.id, row.channel, reason)
+
+    async def _after_permanent_failure(
+        self, session: AsyncSession, row: OutboxMessage, person: Person, reason: str, now: datetime
+    ) -> None:
+        fallback = sms_route(person) if row.channel == "telegram" else None
+        if fallback is not None:
+            # Telegram is gone for this person (blocked, chat deleted): SMS takes over.
+            person.channel = "sms"
+            session.add(person)
+            enqueue(
+                session,
+                Outgoing(
+                    channel="sms",
+                    address=fallback.address,
+                    text=row.text,
+                    purpose=row.purpose,
+                    project_id=row.project_id,
+                    person_id=row.person_id,
+                    summary_id=row.summary_id,
+                    sealed_code=row.sealed_code,
+                    validity_seconds=row.validity_seconds,
+                ),
+                now=now,
+            )
+            await notices.tell_coordinators(
+                session,
+                person.project_id,
+                lambda lang: texts.coordinator_channel_changed(
+                    lang, person_ref=person.ref, person_name=person.name, channel="sms"
+                ),
+                now=now,
+            )
+            return
+        await notices.tell_coordinators(
+            session,
+            person.project_id,
+            lambda lang: texts.coordinator_delivery_failed(
+                lang, person_ref=person.ref, person_name=person.name, reason=reason
+            ),
+            now=now,
+        )
+
+    async def _follow_migration(
+        self, session: AsyncSession, row: OutboxMessage, new_chat: int
+    ) -> None:
+        if row.person_id is not None:
+            person = await session.get(Person, row.person_id)
+            if person is not None:
+                person.telegram_chat_id = new_chat
+                session.add(person)

@@ -1,0 +1,311 @@
+"""Every text a participant or coordinator reads, in Swedish, English and Polish.
+
+Message ids are English and live in this module; translations live in gettext
+catalogs (``notifications/locale/<lang>/LC_MESSAGES/timesign.po``), read at run time
+with Babel so no compiled .mo files are kept in the repository. To update them::
+
+    pybabel extract -F babel.cfg -k _:2 -k ngettext:1,2 -o /tmp/timesign.pot .
+    pybabel update -i /tmp/timesign.pot -d notifications/locale -D timesign
+
+SMS cost: texts are short, and locale formatting is cleaned of characters outside
+GSM-7 (CLDR puts no-break spaces in numbers and dates; one of them forces UCS-2, which
+halves what a segment holds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+from typing import Protocol
+
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+LANGUAGES = ("sv", "en", "pl")
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "timesign"
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
+
+
+class Catalog(Protocol):
+    def gettext(self, message: str) -> str: ...
+    def ngettext(self, singular: str, plural: str, n: int) -> str: ...
+
+
+@lru_cache(maxsize=8)
+def catalog(language: str) -> Catalog:
+    if language not in LANGUAGES or language == "en":
+        return NullTranslations()
+    path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with path.open("rb") as po:
+        messages = read_po(po, locale=language, domain=DOMAIN)
+    compiled = BytesIO()
+    write_mo(compiled, messages)
+    compiled.seek(0)
+    return Translations(compiled, domain=DOMAIN)
+
+
+def _locale(language: str) -> str:
+    return language if language in LANGUAGES else "en"
+
+
+def _(language: str, message: str, **values: object) -> str:
+    text = str(catalog(language).gettext(message))
+    return text % values if values else text
+
+
+def hours(language: str, minutes: int) -> str:
+    """Minutes as locale decimal hours: "7,5 h" (sv, pl), "7.5 h" (en), "8 h"."""
+    number = format_decimal(minutes / 60, format="#,##0.##", locale=_locale(language))
+    return f"{number} h".translate(_SPACES)
+
+
+def month_name(language: str, month: date) -> str:
+    return str(format_date(month, "LLLL yyyy", locale=_locale(language))).translate(_SPACES)
+
+
+def moment(language: str, when: datetime) -> str:
+    formatted = format_datetime(when, "d MMM HH:mm", tzinfo=when.tzinfo, locale=_locale(language))
+    return str(formatted).translate(_SPACES)
+
+
+def _summary_block(
+    language: str, project_name: str, month: date, lines: Sequence[tuple[str, int]], total: int
+) -> list[str]:
+    block = [f"{project_name}, {month_name(language, month)}:"]
+    block += [f"{name} {hours(language, minutes)}" for name, minutes in lines]
+    block.append(_(language, "Total %(hours)s", hours=hours(language, total)))
+    return block
+
+
+def month_end(
+    language: str,
+    *,
+    project_name: str,
+    month: date,
+    lines: Sequence[tuple[str, int]],
+    total_minutes: int,
+    code: str,
+    expires_at: datetime,
+    hash_prefix: str,
+) -> str:
+    block = _summary_block(language, project_name, month, lines, total_minutes)
+    block.append(
+        _(
+            language,
+            "Code %(code)s, valid until %(expires)s.",
+            code=code,
+            expires=moment(language, expires_at),
+        )
+    )
+    block.append(_(language, "Reply with the code to sign, or NO and what is wrong."))
+    block.append(f"Ref {hash_prefix}")
+    return "\n".join(block)
+
+
+def reminder(
+    language: str,
+    *,
+    project_name: str,
+    month: date,
+    lines: Sequence[tuple[str, int]],
+    total_minutes: int,
+    code: str,
+    expires_at: datetime,
+    hash_prefix: str,
+) -> str:
+    block = [_(language, "Reminder: not signed yet.")]
+    block += _summary_block(language, project_name, month, lines, total_minutes)
+    block.append(
+        _(
+            language,
+            "Code %(code)s, valid until %(expires)s.",
+            code=code,
+            expires=moment(language, expires_at),
+        )
+    )
+    block.append(f"Ref {hash_prefix}")
+    return "\n".join(block)
+
+
+def signed(language: str, *, month: date, receipt: str, receipt_url: str | None) -> str:
+    text = _(
+        language,
+        "Thank you! Your hours for %(month)s are signed. Receipt %(receipt)s",
+        month=month_name(language, month),
+        receipt=receipt,
+    )
+    return f"{text} {receipt_url}" if receipt_url else text
+
+
+def already_signed(language: str, *, month: date, receipt: str, receipt_url: str | None) -> str:
+    text = _(
+        language,
+        "Your hours for %(month)s are already signed. Receipt %(receipt)s",
+        month=month_name(language, month),
+        receipt=receipt,
+    )
+    return f"{text} {receipt_url}" if receipt_url else text
+
+
+def disputed(language: str, *, month: date) -> str:
+    return _(
+        language,
+        "Thank you. Your objection to %(month)s has been passed to your "
+        "coordinator, who will be in touch.",
+        month=month_name(language, month),
+    )
+
+
+def dispute_needs_reason(language: str) -> str:
+    return _(language, "Please write NO followed by what is wrong, e.g. NO I was ill on the 14th.")
+
+
+def wrong_code(language: str, *, tries_left: int) -> str:
+    text = catalog(language).ngettext(
+        "Wrong code. You have %(n)d try left.", "Wrong code. You have %(n)d tries left.", tries_left
+    )
+    return str(text) % {"n": tries_left}
+
+
+def code_dead(language: str) -> str:
+    return _(
+        language,
+        "The code can no longer be used after too many wrong tries. "
+        "Your coordinator can send you a new one.",
+    )
+
+
+def code_expired(language: str) -> str:
+    return _(language, "The code has expired. Your coordinator or a reminder will send a new one.")
+
+
+def code_superseded(language: str) -> str:
+    return _(
+        language,
+        "Your hours were corrected and sent again. Please use the code in the newest message.",
+    )
+
+
+def nothing_pending(language: str) -> str:
+    return _(language, "You have nothing waiting to be signed right now.")
+
+
+def unknown_sender(language: str) -> str:
+    return _(
+        language,
+        "We could not match your message. If you expected a message from us, "
+        "please contact your coordinator.",
+    )
+
+
+def not_understood(language: str) -> str:
+    return _(
+        language,
+        "Sorry, I did not understand. Reply with your code to sign, NO and a "
+        "reason to object, or HELP.",
+    )
+
+
+def help(language: str) -> str:
+    return _(
+        language,
+        "To sign your hours, reply with the code from our message. If something "
+        "is wrong, reply NO and what is wrong. STOP ends SMS, START resumes.",
+    )
+
+
+def opted_out(language: str) -> str:
+    return _(language, "You will get no more SMS from us. Reply START to resume.")
+
+
+def opted_in(language: str) -> str:
+    return _(language, "Welcome back, SMS messages are on again.")
+
+
+def telegram_linked(language: str, *, name: str, project_name: str) -> str:
+    return _(
+        language,
+        "Hello %(name)s! From now on your hours from %(project)s come here.",
+        name=name,
+        project=project_name,
+    )
+
+
+def telegram_link_invalid(language: str) -> str:
+    return _(
+        language,
+        "This link is not valid any more. Ask your coordinator for a new one, "
+        "or share your phone number with the button below.",
+    )
+
+
+def telegram_contact_not_own(language: str) -> str:
+    return _(language, "Please share your own phone number with the button, not someone else's.")
+
+
+def telegram_welcome(language: str) -> str:
+    return _(
+        language,
+        "Welcome! Open the link your coordinator gave you, or share your phone "
+        "number with the button below so we can find your hours.",
+    )
+
+
+def share_contact_button(language: str) -> str:
+    return _(language, "Share my phone number")
+
+
+def coordinator_dispute(
+    language: str, *, person_ref: str, person_name: str, month: date, reason: str
+) -> str:
+    return _(
+        language,
+        "%(ref)s %(name)s objects to %(month)s: %(reason)s",
+        ref=person_ref,
+        name=person_name,
+        month=month_name(language, month),
+        reason=reason,
+    )
+
+
+def coordinator_delivery_failed(
+    language: str, *, person_ref: str, person_name: str, reason: str
+) -> str:
+    return _(
+        language,
+        "A message to %(ref)s %(name)s could not be delivered: %(reason)s",
+        ref=person_ref,
+        name=person_name,
+        reason=reason,
+    )
+
+
+def coordinator_opt_out(
+    language: str, *, person_ref: str, person_name: str, opted_out: bool
+) -> str:
+    if opted_out:
+        return _(
+            language, "%(ref)s %(name)s has opted out of SMS.", ref=person_ref, name=person_name
+        )
+    return _(
+        language, "%(ref)s %(name)s has opted in to SMS again.", ref=person_ref, name=person_name
+    )
+
+
+def coordinator_channel_changed(
+    language: str, *, person_ref: str, person_name: str, channel: str
+) -> str:
+    return _(
+        language,
+        "Telegram no longer reaches %(ref)s %(name)s; messages now go by %(channel)s.",
+        ref=person_ref,
+        name=person_name,
+        channel=channel.upper(),
+    )

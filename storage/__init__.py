@@ -1,0 +1,1 @@
+"""Persistence adapters: SQLModel tables, sessions, queries and migrations."""

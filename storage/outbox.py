@@ -1,0 +1,112 @@
+"""The outbox: every outgoing message is a row before anyone is told it was sent.
+
+Claims work the same on both databases: pick a candidate, then a conditional UPDATE
+that must change exactly one row. PostgreSQL adds FOR UPDATE SKIP LOCKED so that
+several workers pick different candidates instead of queueing on the same row;
+SQLite ignores it and runs one writer at a time anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from notifications.sms_segments import fit_sms
+from storage.db import SessionFactory, transaction
+from storage.tables import OutboxMessage
+
+QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    channel: str
+    address: str
+    text: str
+    purpose: str
+    project_id: int | None = None
+    person_id: int | None = None
+    summary_id: int | None = None
+    sealed_code: str | None = None
+    validity_seconds: int | None = None
+
+
+def enqueue(session: AsyncSession, message: Outgoing, *, now: datetime) -> OutboxMessage:
+    """Queue ``message``; an SMS is fitted to its segment budget here, so the row holds
+    exactly what the phone will show."""
+    text = fit_sms(message.text) if message.channel == "sms" else message.text
+    row = OutboxMessage(
+        project_id=message.project_id,
+        person_id=message.person_id,
+        summary_id=message.summary_id,
+        purpose=message.purpose,
+        channel=message.channel,
+        address=message.address,
+        text=text,
+        sealed_code=message.sealed_code,
+        validity_seconds=message.validity_seconds,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(row)
+    return row
+
+
+def _claimable(now: datetime) -> sa.ColumnElement[bool]:
+    # A 'sending' row whose lease ran out belongs to a worker that died mid-send.
+    return sa.or_(
+        sa.and_(col(OutboxMessage.state) == QUEUED, col(OutboxMessage.next_attempt_at) <= now),
+        sa.and_(col(OutboxMessage.state) == SENDING, col(OutboxMessage.claimed_until) < now),
+    )
+
+
+async def claim(
+    sessions: SessionFactory,
+    *,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    message_id: int | None = None,
+) -> OutboxMessage | None:
+    """Claim the oldest due message (or ``message_id``) for ``worker``; None if none is free."""
+    async with transaction(sessions) as session:
+        query = select(OutboxMessage.id).where(_claimable(now))
+        if message_id is not None:
+            query = query.where(OutboxMessage.id == message_id)
+        query = query.order_by(col(OutboxMessage.id)).limit(1)
+        if (await session.connection()).dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        candidate = (await session.exec(query)).first()
+        if candidate is None:
+            return None
+        result = await session.exec(
+            sa.update(OutboxMessage)
+            .where(col(OutboxMessage.id) == candidate, _claimable(now))
+            .values(
+                state=SENDING,
+                claimed_by=worker,
+                claimed_until=now + lease,
+                attempts=OutboxMessage.attempts + 1,
+            )
+        )
+        if result.rowcount != 1:
+            return None
+        return await session.get(OutboxMessage, candidate, populate_existing=True)
+
+
+async def finish(session: AsyncSession, message_id: int, worker: str, **values: object) -> bool:
+    """Record an outcome, only if ``worker`` still holds the claim (its lease may have run out)."""
+    result = await session.exec(
+        sa.update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == message_id,
+            col(OutboxMessage.claimed_by) == worker,
+            col(OutboxMessage.state) == SENDING,
+        )
+        .values(claimed_by=None, claimed_until=None, **values)
+    )
+    return result.rowcount == 1

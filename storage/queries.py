@@ -1,0 +1,100 @@
+"""Reads shared by the use-cases; each returns plain rows, loaded eagerly (no lazy loads)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.tables import (
+    Activity,
+    Coordinator,
+    MonthlySummary,
+    Person,
+    Project,
+    Signature,
+    SigningCode,
+    TimeEntry,
+)
+
+OPEN_STATES = ("sent", "signed", "disputed")
+
+
+async def project_by_code(session: AsyncSession, code: str) -> Project | None:
+    return (await session.exec(select(Project).where(Project.code == code))).first()
+
+
+async def active_people(session: AsyncSession, project_id: int) -> Sequence[Person]:
+    query = select(Person).where(Person.project_id == project_id, col(Person.active).is_(True))
+    return (await session.exec(query.order_by(col(Person.id)))).all()
+
+
+async def entries_between(
+    session: AsyncSession, project_id: int, first: date, last: date
+) -> Sequence[tuple[TimeEntry, Activity]]:
+    query = (
+        select(TimeEntry, Activity)
+        .join(Activity, col(Activity.id) == TimeEntry.activity_id)
+        .where(Activity.project_id == project_id, TimeEntry.day >= first, TimeEntry.day <= last)
+        .order_by(col(TimeEntry.person_id), col(Activity.ref), col(TimeEntry.day))
+    )
+    return (await session.exec(query)).all()
+
+
+async def open_summaries(
+    session: AsyncSession, project_id: int, month: str
+) -> dict[int, MonthlySummary]:
+    """The current (not superseded) summary of each person for ``month``."""
+    query = select(MonthlySummary).where(
+        MonthlySummary.project_id == project_id,
+        MonthlySummary.month == month,
+        col(MonthlySummary.state).in_(OPEN_STATES),
+    )
+    return {s.person_id: s for s in (await session.exec(query)).all()}
+
+
+async def latest_versions(session: AsyncSession, project_id: int, month: str) -> dict[int, int]:
+    query = select(MonthlySummary.person_id, MonthlySummary.version).where(
+        MonthlySummary.project_id == project_id, MonthlySummary.month == month
+    )
+    versions: dict[int, int] = {}
+    for person_id, version in (await session.exec(query)).all():
+        versions[person_id] = max(version, versions.get(person_id, 0))
+    return versions
+
+
+async def people_by_address(session: AsyncSession, channel: str, address: str) -> Sequence[Person]:
+    if channel == "telegram":
+        if not address.lstrip("-").isdigit():
+            return []
+        where = Person.telegram_chat_id == int(address)
+    else:
+        where = Person.phone == address
+    query = select(Person).where(where, col(Person.active).is_(True)).order_by(col(Person.id))
+    return (await session.exec(query)).all()
+
+
+async def codes_with_summaries(
+    session: AsyncSession, person_ids: Sequence[int]
+) -> Sequence[tuple[SigningCode, MonthlySummary]]:
+    query = (
+        select(SigningCode, MonthlySummary)
+        .join(MonthlySummary, col(MonthlySummary.id) == SigningCode.summary_id)
+        .where(col(SigningCode.person_id).in_(person_ids))
+        .order_by(col(SigningCode.id).desc())
+    )
+    return (await session.exec(query)).all()
+
+
+async def signature_for(session: AsyncSession, summary_id: int) -> Signature | None:
+    query = select(Signature).where(Signature.summary_id == summary_id)
+    return (await session.exec(query)).first()
+
+
+async def coordinators(session: AsyncSession, project_id: int) -> Sequence[Coordinator]:
+    query = select(Coordinator).where(
+        Coordinator.project_id == project_id, col(Coordinator.role).in_(("admin", "coordinator"))
+    )
+    return (await session.exec(query)).all()

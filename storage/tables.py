@@ -1,0 +1,196 @@
+"""SQLModel tables. They hold data only; behaviour lives in ``bot`` and ``storage.queries``.
+
+Every timestamp is an aware UTC datetime (sqlmodel rejects naive ones). Enumerations
+are stored as short strings so that the database stays readable in an audit.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class Project(SQLModel, table=True):
+    __tablename__ = "projects"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=200)
+    country: str = Field(default="SE", max_length=2)
+    time_zone: str = Field(default="Europe/Stockholm", max_length=64)
+    language: str = Field(default="sv", max_length=5)
+    # The programme period decides the staff cap: "esf-2014-2020" or "esf-plus-2021-2027".
+    programme_period: str = Field(default="esf-plus-2021-2027", max_length=32)
+    created_at: datetime
+
+
+class Coordinator(SQLModel, table=True):
+    """A Telegram user's role in one project (admin, coordinator or viewer)."""
+
+    __tablename__ = "coordinators"
+    __table_args__ = (sa.UniqueConstraint("project_id", "telegram_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="projects.id", index=True)
+    telegram_user_id: int = Field(sa_type=sa.BigInteger, index=True)
+    role: str = Field(max_length=16)
+    language: str = Field(default="sv", max_length=5)
+    created_at: datetime
+
+
+class Person(SQLModel, table=True):
+    __tablename__ = "people"
+    __table_args__ = (
+        sa.UniqueConstraint("project_id", "ref"),
+        sa.UniqueConstraint("project_id", "phone"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="projects.id", index=True)
+    ref: str = Field(max_length=16)
+    name: str = Field(max_length=200)
+    kind: str = Field(default="participant", max_length=16)  # participant | staff
+    phone: str | None = Field(default=None, max_length=20, index=True)  # E.164 only
+    telegram_chat_id: int | None = Field(default=None, sa_type=sa.BigInteger, index=True)
+    language: str = Field(default="sv", max_length=5)
+    channel: str = Field(default="sms", max_length=16)  # sms | telegram
+    active: bool = True
+    sms_opted_out: bool = False
+    reduced_hours: bool = False  # significant or moderate disability: 7 h/day, 35 h/week
+    invite_token: str | None = Field(default=None, max_length=64, unique=True)
+    created_at: datetime
+
+
+class Activity(SQLModel, table=True):
+    __tablename__ = "activities"
+    __table_args__ = (sa.UniqueConstraint("project_id", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="projects.id", index=True)
+    ref: str = Field(max_length=16)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=16)  # training | internship | counselling | other
+    starts_on: date
+    ends_on: date
+    allows_holidays: bool = False
+    active: bool = True
+    created_at: datetime
+
+
+class TimeEntry(SQLModel, table=True):
+    __tablename__ = "time_entries"
+    __table_args__ = (sa.UniqueConstraint("person_id", "activity_id", "day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    activity_id: int = Field(foreign_key="activities.id", index=True)
+    day: date = Field(index=True)
+    minutes: int
+    recorded_at: datetime
+
+
+class MonthlySummary(SQLModel, table=True):
+    """One version of a person's month: the document they are asked to sign."""
+
+    __tablename__ = "monthly_summaries"
+    __table_args__ = (sa.UniqueConstraint("person_id", "month", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="projects.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    month: str = Field(max_length=7, index=True)  # YYYY-MM
+    version: int
+    document: str = Field(sa_type=sa.Text)  # canonical JSON, hashed as stored
+    sha256: str = Field(max_length=64)
+    total_minutes: int
+    state: str = Field(max_length=16, index=True)  # sent | signed | disputed | superseded
+    dispute_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime
+    state_changed_at: datetime
+
+
+class SigningCode(SQLModel, table=True):
+    """A one-time code, stored only as an HMAC bound to the summary's hash."""
+
+    __tablename__ = "signing_codes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    summary_id: int = Field(foreign_key="monthly_summaries.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    code_hmac: str = Field(max_length=64)
+    expires_at: datetime
+    attempts_left: int
+    state: str = Field(max_length=16, index=True)  # active | used | dead | superseded | void
+    created_at: datetime
+
+
+class Signature(SQLModel, table=True):
+    __tablename__ = "signatures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    summary_id: int = Field(foreign_key="monthly_summaries.id", unique=True)
+    summary_sha256: str = Field(max_length=64)
+    channel: str = Field(max_length=16)
+    sender: str = Field(max_length=64)  # phone (E.164) or Telegram chat id, as evidence
+    provider_message_id: str = Field(max_length=64)
+    signed_at: datetime
+    receipt: str = Field(max_length=32, unique=True)
+    seal: str = Field(max_length=64)  # HMAC over the evidence fields, detects later edits
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_due", "state", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int | None = Field(default=None, foreign_key="projects.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="people.id", index=True)
+    summary_id: int | None = Field(default=None, foreign_key="monthly_summaries.id")
+    purpose: str = Field(max_length=24)  # month_end | reply | coordinator | reminder
+    channel: str = Field(max_length=16)  # sms | telegram
+    address: str = Field(max_length=64)
+    text: str = Field(sa_type=sa.Text)
+    # A code travels encrypted until delivery, then is erased: codes are never kept in clear.
+    sealed_code: str | None = Field(default=None, max_length=200)
+    validity_seconds: int | None = None
+    state: str = Field(
+        default="queued", max_length=16
+    )  # queued|sending|sent|delivered|undelivered|failed
+    attempts: int = 0
+    next_attempt_at: datetime
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = None
+    provider_message_id: str | None = Field(default=None, max_length=64, index=True)
+    last_error: str | None = Field(default=None, max_length=300)
+    created_at: datetime
+    sent_at: datetime | None = None
+
+
+class InboundMessage(SQLModel, table=True):
+    """Every inbound webhook, unique by provider id so a retried delivery acts once."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (sa.UniqueConstraint("channel", "provider_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    provider_id: str = Field(max_length=64)
+    sender: str = Field(max_length=64)
+    body: str = Field(sa_type=sa.Text)  # codes are redacted before storing
+    outcome: str | None = Field(default=None, max_length=32)
+    reply_text: str | None = Field(default=None, sa_type=sa.Text)
+    person_id: int | None = Field(default=None, foreign_key="people.id")
+    received_at: datetime
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int | None = Field(default=None, foreign_key="projects.id", index=True)
+    actor: str = Field(max_length=64)  # "telegram:<user id>", "cli", "system", "sms:<person ref>"
+    action: str = Field(max_length=64)
+    detail: str = Field(default="{}", sa_type=sa.Text)  # JSON
+    at: datetime = Field(index=True)

@@ -1,0 +1,178 @@
+"""Fixtures that build timesign the way production does, against fake providers.
+
+`core` is the use-case context on a fresh database; `stack` is the whole web process
+(aiohttp app with the real PTB application and the real Twilio client) on 127.0.0.1,
+talking to the fake Telegram and Twilio servers from tests/fakes.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from twilio.request_validator import RequestValidator
+
+from bot.config import Settings, load_settings
+from bot.context import Core
+from bot.registry import NewPerson, add_activity, add_person, create_project, record_hours
+from bot.wiring import Runtime, build_core, build_runtime
+from handlers.telegram_bot import install_handlers, new_application
+from handlers.web import create_app
+from storage.db import create_engine
+
+# A Tuesday early in November: October is closed, November has begun.
+CURRENT_TIME = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
+SECRET_KEY = "test-secret-key-0123456789"
+PUBLIC_URL = "https://timesign.example.org"
+TWILIO_SID = "AC" + "0" * 32
+TWILIO_TOKEN = "twilio-auth-token"
+TELEGRAM_TOKEN = "123456:TEST-token"
+WEBHOOK_SECRET = "telegram-webhook-secret"
+PROJECT = "ESF-1"
+
+
+@dataclass
+class Clock:
+    now: datetime = CURRENT_TIME
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def core(database_url: str, clock: Clock) -> AsyncIterator[Core]:
+    engine = create_engine(database_url)
+    settings = load_settings(
+        {"database_url": database_url, "secret_key": SECRET_KEY, "public_url": PUBLIC_URL}
+    )
+    built = build_core(settings, engine, dev=False, clock=clock)
+    yield Core(
+        sessions=built.sessions,
+        key=built.key,
+        clock=clock,
+        rng=random.Random(20261103),
+        policy=built.policy,
+        public_url=built.public_url,
+    )
+    await engine.dispose()
+
+
+@dataclass
+class Project:
+    """A small project with October hours for three people: refs P-0001..P-0003."""
+
+    code: str = PROJECT
+    people: dict[str, str] = field(default_factory=dict)  # ref -> phone
+
+
+async def seed_project(core: Core, *, people: int = 3, language: str = "sv") -> Project:
+    await create_project(core, code=PROJECT, name="Jobbsteget Malmö", actor="test")
+    training = await add_activity(
+        core,
+        PROJECT,
+        name="Svenska för yrket",
+        kind="training",
+        starts_on=date(2026, 9, 1),
+        ends_on=date(2026, 12, 31),
+        actor="test",
+    )
+    project = Project()
+    for n in range(1, people + 1):
+        phone = f"+4670123456{n}"
+        person = await add_person(
+            core, PROJECT, NewPerson(f"Person {n}", phone, language=language), actor="test"
+        )
+        project.people[person.ref] = phone
+        for day in (1, 2, 6):
+            await record_hours(
+                core,
+                PROJECT,
+                person_ref=person.ref,
+                activity_ref=training.ref,
+                day=date(2026, 10, day),
+                minutes=360 + 30 * n,
+                actor="test",
+            )
+    return project
+
+
+def twilio_signature(url: str, params: dict[str, str], token: str = TWILIO_TOKEN) -> str:
+    """Exactly what Twilio puts in X-Twilio-Signature."""
+    return str(RequestValidator(token).compute_signature(url, params))
+
+
+@dataclass
+class Stack:
+    client: TestClient  # type: ignore[type-arg]
+    runtime: Runtime
+    settings: Settings
+    clock: Clock
+
+    @property
+    def core(self) -> Core:
+        return self.runtime.core
+
+    async def sms(self, sender: str, body: str, sid: str, *, signature: str | None = None):  # type: ignore[no-untyped-def]
+        params = {
+            "MessageSid": sid,
+            "From": sender,
+            "To": "+46700000000",
+            "Body": body,
+            "AccountSid": TWILIO_SID,
+        }
+        url = PUBLIC_URL + "/webhooks/twilio/sms"
+        headers = {"X-Twilio-Signature": signature or twilio_signature(url, params)}
+        return await self.client.post("/webhooks/twilio/sms", data=params, headers=headers)
+
+    async def deliver(self) -> int:
+        from bot.worker import run_due
+
+        return await run_due(self.runtime.dispatcher)
+
+
+@pytest.fixture
+async def stack(
+    database_url: str,
+    clock: Clock,
+    fake_twilio,
+    fake_telegram,  # type: ignore[no-untyped-def]
+) -> AsyncIterator[Stack]:
+    settings = load_settings(
+        {
+            "database_url": database_url,
+            "secret_key": SECRET_KEY,
+            "public_url": PUBLIC_URL,
+            "telegram_token": TELEGRAM_TOKEN,
+            "telegram_api_url": fake_telegram.url,
+            "telegram_webhook_secret": WEBHOOK_SECRET,
+            "twilio_account_sid": TWILIO_SID,
+            "twilio_auth_token": TWILIO_TOKEN,
+            "twilio_from": "+46700000000",
+            "twilio_api_url": fake_twilio.url,
+        }
+    )
+    telegram = new_application(token=TELEGRAM_TOKEN, base_url=fake_telegram.url, polling=False)
+    runtime = await build_runtime(settings, clock=clock, telegram_bot=telegram.bot)
+    install_handlers(telegram, runtime.core, runtime.dispatcher)
+    app = create_app(
+        settings=settings, core=runtime.core, dispatcher=runtime.dispatcher, telegram=telegram
+    )
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        yield Stack(client, runtime, settings, clock)
+    finally:
+        await client.close()
+        await runtime.aclose()
