@@ -18,7 +18,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import Core
 from bot.errors import InputError, ProtectedIdentityError
+from bot.months import Month, local_today
 from bot.phones import to_e164
+from bot.rules import HoursContext, check_hours
 from storage import audit, queries
 from storage.db import transaction
 from storage.tables import Activity, Person, Project, TimeEntry
@@ -182,6 +184,12 @@ async def add_person(core: Core, project_code: str, new: NewPerson, *, actor: st
     return person
 
 
+@dataclass(frozen=True)
+class RecordedHours:
+    entry: TimeEntry
+    warnings: list[str]
+
+
 async def record_hours(
     core: Core,
     project_code: str,
@@ -191,10 +199,13 @@ async def record_hours(
     day: date,
     minutes: int,
     actor: str,
-) -> TimeEntry:
-    """Record or replace one day. The full rule set (caps, holidays) is checked by callers."""
-    if not 0 < minutes <= 24 * 60:
-        raise InputError("Hours must be more than 0 and at most 24 a day.")
+    correction: bool = False,
+) -> RecordedHours:
+    """Record or replace one day after every hours rule has passed.
+
+    A month that a person has signed changes only by an explicit ``correction``: the
+    next close then supersedes the signed summary and sends the new one for signing.
+    """
     now = core.clock()
     async with transaction(core.sessions) as session:
         project = await _project(session, project_code)
@@ -214,11 +225,6 @@ async def record_hours(
             raise InputError(f"There is no person {person_ref} in {project.code}.")
         if activity is None or activity.id is None:
             raise InputError(f"There is no activity {activity_ref} in {project.code}.")
-        if not activity.starts_on <= day <= activity.ends_on:
-            raise InputError(
-                f"{day} is outside {activity.ref}'s period "
-                f"({activity.starts_on} to {activity.ends_on})."
-            )
         entry = (
             await session.exec(
                 select(TimeEntry).where(
@@ -228,6 +234,34 @@ async def record_hours(
                 )
             )
         ).first()
+        month = str(Month.of(day))
+        if not correction and await queries.has_signed_summary(session, person.id, month):
+            raise InputError(
+                f"{person.ref} has signed {month} already; record a correction to change it "
+                "(the corrected month is sent for signing again)."
+            )
+        around = await queries.minutes_around(
+            session, person.id, day, activity.kind, excluding=entry.id if entry else None
+        )
+        warnings = check_hours(
+            day,
+            minutes,
+            HoursContext(
+                today=local_today(now, project.time_zone),
+                country=project.country,
+                programme_period=project.programme_period,
+                person_kind=person.kind,
+                reduced_hours=person.reduced_hours,
+                activity_kind=activity.kind,
+                activity_starts=activity.starts_on,
+                activity_ends=activity.ends_on,
+                allows_holidays=activity.allows_holidays,
+                same_kind_day_minutes=around["same_kind_day"],
+                same_kind_week_minutes=around["same_kind_week"],
+                person_day_minutes=around["person_day"],
+                year_minutes=around["year"],
+            ),
+        )
         if entry is None:
             entry = TimeEntry(
                 person_id=person.id,
@@ -243,11 +277,11 @@ async def record_hours(
             session,
             at=now,
             actor=actor,
-            action="hours.record",
+            action="hours.correct" if correction else "hours.record",
             project_id=project.id,
             person=person.ref,
             activity=activity.ref,
             day=day.isoformat(),
             minutes=minutes,
         )
-    return entry
+    return RecordedHours(entry, warnings)

@@ -98,3 +98,43 @@ async def coordinators(session: AsyncSession, project_id: int) -> Sequence[Coord
         Coordinator.project_id == project_id, col(Coordinator.role).in_(("admin", "coordinator"))
     )
     return (await session.exec(query)).all()
+
+
+async def minutes_around(
+    session: AsyncSession, person_id: int, day: date, kind: str, *, excluding: int | None
+) -> dict[str, int]:
+    """A person's other recorded minutes around ``day``: what the hours rules compare to.
+
+    One pass over the person's calendar year; ``excluding`` is the entry being replaced,
+    so replacing a day is checked against the rest and not against itself.
+    """
+    query = (
+        select(col(TimeEntry.id), col(TimeEntry.day), col(TimeEntry.minutes), col(Activity.kind))
+        .join(Activity, col(Activity.id) == TimeEntry.activity_id)
+        .where(
+            TimeEntry.person_id == person_id,
+            TimeEntry.day >= date(day.year, 1, 1),
+            TimeEntry.day <= date(day.year, 12, 31),
+        )
+    )
+    week = day.isocalendar()[:2]
+    totals = {"same_kind_day": 0, "same_kind_week": 0, "person_day": 0, "year": 0}
+    for entry_id, entry_day, minutes, entry_kind in (await session.exec(query)).all():
+        if entry_id == excluding:
+            continue
+        totals["year"] += minutes
+        if entry_day == day:
+            totals["person_day"] += minutes
+        if entry_kind == kind:
+            totals["same_kind_day"] += minutes if entry_day == day else 0
+            totals["same_kind_week"] += minutes if entry_day.isocalendar()[:2] == week else 0
+    return totals
+
+
+async def has_signed_summary(session: AsyncSession, person_id: int, month: str) -> bool:
+    query = select(MonthlySummary.id).where(
+        MonthlySummary.person_id == person_id,
+        MonthlySummary.month == month,
+        MonthlySummary.state == "signed",
+    )
+    return (await session.exec(query)).first() is not None

@@ -97,6 +97,7 @@ async def test_correction_supersedes_the_signed_summary_and_sends_a_new_one(core
         day=date(2026, 10, 7),
         minutes=120,
         actor="test",
+        correction=True,
     )
     report = await close_month(core, PROJECT, OCTOBER, actor="test")
     assert report.superseded == ["P-0001"] and report.sent == ["P-0001"]
