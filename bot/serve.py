@@ -28,7 +28,7 @@ async def serve(settings: Settings, *, host: str, port: int, dev: bool) -> None:
         settings, dev=dev, telegram_bot=telegram.bot if telegram else None
     )
     if telegram is not None:
-        install_handlers(telegram, runtime.core, runtime.dispatcher)
+        install_handlers(telegram, runtime.core, runtime.dispatcher, settings.admin_telegram_ids)
     app = create_app(
         settings=settings, core=runtime.core, dispatcher=runtime.dispatcher, telegram=telegram
     )

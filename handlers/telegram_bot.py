@@ -8,6 +8,7 @@ so an update Telegram delivers twice acts once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
@@ -22,12 +23,17 @@ from telegram.ext import (
     filters,
 )
 
+from bot.access import Actor
+from bot.commands import NAMES, run_command, split
 from bot.context import Core
 from bot.conversation import Inbound, accept_reply
+from bot.errors import InputError
 from bot.linking import link_by_contact, link_by_token
 from handlers import metrics
 from notifications import texts
 from notifications.dispatcher import Dispatcher
+from notifications.paging import pages
+from storage import queries
 from storage.db import transaction
 from storage.inbound import first_delivery
 from storage.outbox import Outgoing, enqueue
@@ -45,11 +51,20 @@ def new_application(*, token: str, base_url: str, polling: bool) -> TelegramApp:
     return builder.build()
 
 
-def install_handlers(application: TelegramApp, core: Core, dispatcher: Dispatcher) -> None:
-    bot_handlers = _Handlers(core, dispatcher)
+def install_handlers(
+    application: TelegramApp,
+    core: Core,
+    dispatcher: Dispatcher,
+    superusers: Collection[int] = (),
+) -> None:
+    bot_handlers = _Handlers(core, dispatcher, frozenset(superusers))
     application.add_handler(TypeHandler(Update, bot_handlers.gate), group=-1)
     application.add_handler(CommandHandler("start", bot_handlers.start, filters.ChatType.PRIVATE))
     application.add_handler(CommandHandler("help", bot_handlers.help, filters.ChatType.PRIVATE))
+    coordinator_commands = [name for name in NAMES if name != "help"]
+    application.add_handler(
+        CommandHandler(coordinator_commands, bot_handlers.command, filters.ChatType.PRIVATE)
+    )
     application.add_handler(
         MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, bot_handlers.contact)
     )
@@ -57,6 +72,10 @@ def install_handlers(application: TelegramApp, core: Core, dispatcher: Dispatche
         MessageHandler(
             filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, bot_handlers.reply
         )
+    )
+    # Any other command gets the command layer's "I do not know /x. Try /help."
+    application.add_handler(
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, bot_handlers.command)
     )
     application.add_error_handler(_log_error)
 
@@ -68,9 +87,10 @@ def _language(update: Update) -> str:
 
 
 class _Handlers:
-    def __init__(self, core: Core, dispatcher: Dispatcher) -> None:
+    def __init__(self, core: Core, dispatcher: Dispatcher, superusers: frozenset[int]) -> None:
         self._core = core
         self._dispatcher = dispatcher
+        self._superusers = superusers
 
     async def gate(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
@@ -94,15 +114,45 @@ class _Handlers:
 
     async def _answer(self, chat_id: int, text: str) -> None:
         async with transaction(self._core.sessions) as session:
-            row = enqueue(
-                session,
-                Outgoing(channel="telegram", address=str(chat_id), text=text, purpose="reply"),
-                now=self._core.clock(),
-            )
+            rows = [
+                enqueue(
+                    session,
+                    Outgoing(channel="telegram", address=str(chat_id), text=page, purpose="reply"),
+                    now=self._core.clock(),
+                )
+                for page in pages(text)
+            ]
             await session.flush()
-            row_id = row.id
-        assert row_id is not None
-        await self._dispatcher.deliver_now(row_id)
+            row_ids = [row.id for row in rows if row.id is not None]
+        for row_id in row_ids:
+            await self._dispatcher.deliver_now(row_id)
+
+    def _actor(self, update: Update) -> Actor:
+        user = update.effective_user
+        assert user is not None
+        return Actor(
+            name=f"telegram:{user.id}",
+            telegram_user_id=user.id,
+            superuser=user.id in self._superusers,
+            language=_language(update),
+        )
+
+    async def _run(self, update: Update, words: list[str]) -> str:
+        actor = self._actor(update)
+        assert actor.telegram_user_id is not None
+        async with self._core.sessions() as session:
+            project = await queries.chosen_project(session, actor.telegram_user_id)
+        return await run_command(self._core, actor, project.code if project else None, words)
+
+    async def command(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A coordinator command; refusals are answered with their sentence."""
+        message = update.message
+        assert message is not None and message.text is not None and update.effective_chat
+        try:
+            text = await self._run(update, split(message.text))
+        except InputError as error:
+            text = str(error)
+        await self._answer(update.effective_chat.id, text)
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_chat is not None
@@ -123,8 +173,15 @@ class _Handlers:
         await update.message.reply_text(texts.telegram_welcome(language), reply_markup=keyboard)
 
     async def help(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_chat is not None
-        await self._answer(update.effective_chat.id, texts.help(_language(update)))
+        """Coordinators see the commands their role allows; everyone else the reply help."""
+        assert update.effective_chat is not None and update.effective_user is not None
+        async with self._core.sessions() as session:
+            staff = await queries.has_any_role(session, update.effective_user.id)
+        if staff or update.effective_user.id in self._superusers:
+            text = await self._run(update, ["help"])
+        else:
+            text = texts.help(_language(update))
+        await self._answer(update.effective_chat.id, text)
 
     async def contact(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message

@@ -18,6 +18,18 @@ from handlers.twilio_webhooks import inbound_sms, status_callback
 from notifications.dispatcher import Dispatcher
 
 WEBHOOK_PATH = "/webhooks/telegram"
+# The bot's command menu (setMyCommands); /help shows the full syntax per role.
+COMMAND_MENU = {
+    "help": "what you can do here",
+    "project": "new <code> <name> | use <code>",
+    "coordinator": "add <telegram id> [role]",
+    "activity": "add | list",
+    "person": "add | list",
+    "hours": "<person> <activity> <date> <hours>",
+    "close": "<YYYY-MM>: send the month for signing",
+    "unsigned": "[YYYY-MM]: who has not signed",
+    "status": "[YYYY-MM]: counts",
+}
 MAX_BODY = 1024 * 1024  # webhooks are small; a larger body is refused before parsing
 
 
@@ -56,6 +68,7 @@ async def _telegram_lifecycle(app: web.Application) -> AsyncIterator[None]:
             secret_token=settings.telegram_webhook_secret.get_secret_value(),
             allowed_updates=["message", "callback_query"],
         )
+    await application.bot.set_my_commands([(name, COMMAND_MENU[name]) for name in COMMAND_MENU])
     await application.start()
     yield
     if application.updater is not None and application.updater.running:

@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.errors import InputError
+from bot.phones import try_e164
 from storage.tables import (
     Activity,
+    ChatProject,
     Coordinator,
     MonthlySummary,
+    OutboxMessage,
     Person,
     Project,
     Signature,
@@ -137,4 +142,126 @@ async def has_signed_summary(session: AsyncSession, person_id: int, month: str) 
         MonthlySummary.month == month,
         MonthlySummary.state == "signed",
     )
+    return (await session.exec(query)).first() is not None
+
+
+async def role_of(
+    session: AsyncSession, project: Project | None, telegram_user_id: int | None
+) -> str | None:
+    if project is None or telegram_user_id is None:
+        return None
+    query = select(Coordinator.role).where(
+        Coordinator.project_id == project.id, Coordinator.telegram_user_id == telegram_user_id
+    )
+    return (await session.exec(query)).first()
+
+
+async def chosen_project(session: AsyncSession, telegram_user_id: int) -> Project | None:
+    query = (
+        select(Project)
+        .join(ChatProject, col(ChatProject.project_id) == Project.id)
+        .where(ChatProject.telegram_user_id == telegram_user_id)
+    )
+    return (await session.exec(query)).first()
+
+
+async def activities(session: AsyncSession, project_id: int) -> Sequence[Activity]:
+    query = select(Activity).where(Activity.project_id == project_id, col(Activity.active))
+    return (await session.exec(query.order_by(col(Activity.ref)))).all()
+
+
+async def find_person(session: AsyncSession, project: Project, text: str) -> Person:
+    """A person by reference (P-0007), exact name or phone number."""
+    phone = try_e164(text, project.country) if any(c.isdigit() for c in text) else None
+    query = select(Person).where(
+        Person.project_id == project.id,
+        sa.or_(
+            col(Person.ref) == text.upper(),
+            col(Person.name) == text,
+            col(Person.phone) == phone,
+        ),
+    )
+    found = (await session.exec(query)).all()
+    if len(found) != 1:
+        raise InputError(
+            f"No single person is called '{text[:40]}'; use the reference, e.g. P-0007."
+            if found
+            else f"There is no person '{text[:40]}' in {project.code}; see /person list."
+        )
+    return found[0]
+
+
+async def find_activity(session: AsyncSession, project_id: int, text: str) -> Activity:
+    query = select(Activity).where(
+        Activity.project_id == project_id,
+        sa.or_(col(Activity.ref) == text.upper(), col(Activity.name) == text),
+    )
+    found = (await session.exec(query)).all()
+    if len(found) != 1:
+        raise InputError(
+            f"No single activity is called '{text[:40]}'; use the reference, e.g. A-002."
+            if found
+            else f"There is no activity '{text[:40]}'; see /activity list."
+        )
+    return found[0]
+
+
+async def unsigned(
+    session: AsyncSession, project_id: int, month: str
+) -> list[tuple[Person, MonthlySummary, str | None]]:
+    """People whose current summary of ``month`` waits for a signature, with delivery state."""
+    query = (
+        select(Person, MonthlySummary)
+        .join(MonthlySummary, col(MonthlySummary.person_id) == Person.id)
+        .where(
+            MonthlySummary.project_id == project_id,
+            MonthlySummary.month == month,
+            MonthlySummary.state == "sent",
+        )
+        .order_by(col(Person.ref))
+    )
+    rows = (await session.exec(query)).all()
+    ids = [s.id for _, s in rows]
+    latest: dict[int, str] = {}
+    messages = await session.exec(
+        select(OutboxMessage.summary_id, OutboxMessage.state)
+        .where(col(OutboxMessage.summary_id).in_(ids))
+        .order_by(col(OutboxMessage.id))
+    )
+    for summary_id, state in messages.all():
+        if summary_id is not None:
+            latest[summary_id] = state
+    return [(p, s, latest.get(s.id or 0)) for p, s in rows]
+
+
+async def summary_states(session: AsyncSession, project_id: int, month: str) -> list[str]:
+    query = select(MonthlySummary.state).where(
+        MonthlySummary.project_id == project_id,
+        MonthlySummary.month == month,
+        col(MonthlySummary.state).in_(OPEN_STATES),
+    )
+    return list((await session.exec(query)).all())
+
+
+async def delivery_states(session: AsyncSession, project_id: int, month: str) -> dict[str, int]:
+    """The latest message state of each current summary of ``month``, counted."""
+    query = (
+        select(OutboxMessage.summary_id, OutboxMessage.state)
+        .join(MonthlySummary, col(MonthlySummary.id) == OutboxMessage.summary_id)
+        .where(
+            MonthlySummary.project_id == project_id,
+            MonthlySummary.month == month,
+            col(MonthlySummary.state).in_(OPEN_STATES),
+        )
+        .order_by(col(OutboxMessage.id))
+    )
+    latest = {summary_id: state for summary_id, state in (await session.exec(query)).all()}
+    counts: dict[str, int] = {}
+    for state in latest.values():
+        counts[state] = counts.get(state, 0) + 1
+    return counts
+
+
+async def has_any_role(session: AsyncSession, telegram_user_id: int) -> bool:
+    query = select(Coordinator.id).where(Coordinator.telegram_user_id == telegram_user_id)
     return (await session.exec(query)).first() is not None

@@ -194,3 +194,15 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=64)
     detail: str = Field(default="{}", sa_type=sa.Text)  # JSON
     at: datetime = Field(index=True)
+
+
+class ChatProject(SQLModel, table=True):
+    """The project a coordinator's chat works on (``/project use``), one per Telegram user."""
+
+    __tablename__ = "chat_projects"
+
+    telegram_user_id: int = Field(
+        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    project_id: int = Field(foreign_key="projects.id")
+    chosen_at: datetime

@@ -33,6 +33,7 @@ TWILIO_TOKEN = "twilio-auth-token"
 TELEGRAM_TOKEN = "123456:TEST-token"
 WEBHOOK_SECRET = "telegram-webhook-secret"
 PROJECT = "ESF-1"
+SUPERUSER_ID = 999
 
 
 @dataclass
@@ -155,6 +156,7 @@ async def stack(
             "secret_key": SECRET_KEY,
             "public_url": PUBLIC_URL,
             "telegram_token": TELEGRAM_TOKEN,
+            "admin_telegram_ids": str(SUPERUSER_ID),
             "telegram_api_url": fake_telegram.url,
             "telegram_webhook_secret": WEBHOOK_SECRET,
             "twilio_account_sid": TWILIO_SID,
@@ -165,7 +167,7 @@ async def stack(
     )
     telegram = new_application(token=TELEGRAM_TOKEN, base_url=fake_telegram.url, polling=False)
     runtime = await build_runtime(settings, clock=clock, telegram_bot=telegram.bot)
-    install_handlers(telegram, runtime.core, runtime.dispatcher)
+    install_handlers(telegram, runtime.core, runtime.dispatcher, settings.admin_telegram_ids)
     app = create_app(
         settings=settings, core=runtime.core, dispatcher=runtime.dispatcher, telegram=telegram
     )

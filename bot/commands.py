@@ -1,0 +1,289 @@
+"""Coordinator commands: one parser and one access check for chat and shell alike.
+
+``/hours P-0001 A-001 2026-10-14 7.5`` in Telegram and
+``timesign admin --project ESF-1 hours P-0001 A-001 2026-10-14 7.5`` in a shell both
+land in ``run_command``, so they give the same answer and leave the same audit trail.
+Names with spaces are quoted: ``/person add "Anna Berg" 0701234567``.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+
+from bot import reports
+from bot.access import ROLES, SUPERUSER, AccessDenied, Actor, may, require
+from bot.closing import close_month
+from bot.context import Core
+from bot.errors import InputError
+from bot.grants import grant, use_project
+from bot.hours import format_hours, parse_hours
+from bot.months import Month, current_month
+from bot.registry import (
+    ACTIVITY_KINDS,
+    LANGUAGES,
+    PERSON_KINDS,
+    NewPerson,
+    add_activity,
+    add_person,
+    create_project,
+    record_hours,
+)
+from storage import audit, queries
+from storage.db import transaction
+from storage.tables import Project
+
+
+@dataclass(frozen=True)
+class Request:
+    core: Core
+    actor: Actor
+    project: Project | None  # the project the chat works on (None: none chosen yet)
+    role: str | None  # the actor's role in that project
+    args: list[str]
+    known: bool = True  # a superuser, or has a role in some project
+
+    def need(self, role: str, what: str) -> Project:
+        if self.project is None and not self.known:
+            require(None, role, what)  # a stranger: one polite sentence, audited
+        if self.project is None:
+            raise InputError("Choose a project first: /project use <code>.")
+        require(self.role, role, what)
+        return self.project
+
+
+Handler = Callable[[Request], Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Command:
+    usage: str
+    role: str  # the least role that may run it; shown by /help
+    run: Handler
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"'{text[:20]}' is not a date; write it as YYYY-MM-DD.") from None
+
+
+async def _project_new(request: Request) -> str:
+    if not request.actor.superuser:
+        raise AccessDenied("Only a superuser creates projects.")
+    if len(request.args) < 2:
+        raise InputError("Usage: /project new <code> <name>")
+    project = await create_project(
+        request.core,
+        code=request.args[0],
+        name=" ".join(request.args[1:]),
+        actor=request.actor.name,
+    )
+    return (
+        f"Project {project.code} ({project.name}) created. "
+        f"Choose it with /project use {project.code}."
+    )
+
+
+async def _coordinator_add(request: Request) -> str:
+    project = request.need("admin", "Adding coordinators")
+    if len(request.args) not in (1, 2) or not request.args[0].lstrip("-").isdigit():
+        raise InputError("Usage: /coordinator add <telegram id> [admin|coordinator|viewer]")
+    role = request.args[1] if len(request.args) == 2 else "coordinator"
+    if role not in ROLES:
+        raise InputError("The role must be admin, coordinator or viewer.")
+    await grant(request.core, project, int(request.args[0]), role, actor=request.actor.name)
+    return f"Telegram user {request.args[0]} is now {role} of {project.code}."
+
+
+async def _activity_add(request: Request) -> str:
+    project = request.need("coordinator", "Adding activities")
+    if len(request.args) < 4:
+        raise InputError(
+            f"Usage: /activity add <name> <kind> <from> <to>; kinds: {', '.join(ACTIVITY_KINDS)}."
+        )
+    *name, kind, first, last = request.args
+    activity = await add_activity(
+        request.core,
+        project.code,
+        name=" ".join(name),
+        kind=kind,
+        starts_on=_date(first),
+        ends_on=_date(last),
+        actor=request.actor.name,
+    )
+    return f"{activity.ref} {activity.name} ({activity.kind}, {first} to {last}) added."
+
+
+async def _activity_list(request: Request) -> str:
+    project = request.need("viewer", "Listing activities")
+    return await reports.activities(request.core, project)
+
+
+async def _person_add(request: Request) -> str:
+    project = request.need("coordinator", "Adding people")
+    args = list(request.args)
+    language = args.pop() if args and args[-1] in LANGUAGES else None
+    kind = args.pop() if args and args[-1] in PERSON_KINDS else "participant"
+    if len(args) < 2:
+        raise InputError(
+            "Usage: /person add <name> <phone> [participant|staff] [sv|en|pl]; "
+            'quote a name with spaces: "Anna Berg".'
+        )
+    *name, phone = args
+    person = await add_person(
+        request.core,
+        project.code,
+        NewPerson(" ".join(name), phone, kind=kind, language=language),
+        actor=request.actor.name,
+    )
+    return f"{person.ref} {person.name} ({person.kind}, {person.language}) added."
+
+
+async def _person_list(request: Request) -> str:
+    project = request.need("viewer", "Listing people")
+    return await reports.people(request.core, project)
+
+
+async def _hours(request: Request) -> str:
+    project = request.need("coordinator", "Recording hours")
+    args = list(request.args)
+    correction = bool(args) and args[-1] == "correction"
+    if correction:
+        args.pop()
+    if len(args) != 4:
+        raise InputError("Usage: /hours <person> <activity> <YYYY-MM-DD> <hours> [correction]")
+    person_text, activity_text, day_text, hours_text = args
+    day, minutes = _date(day_text), parse_hours(hours_text)
+    async with transaction(request.core.sessions) as session:
+        assert project.id is not None
+        person = await queries.find_person(session, project, person_text)
+        activity = await queries.find_activity(session, project.id, activity_text)
+    recorded = await record_hours(
+        request.core,
+        project.code,
+        person_ref=person.ref,
+        activity_ref=activity.ref,
+        day=day,
+        minutes=minutes,
+        actor=request.actor.name,
+        correction=correction,
+    )
+    answer = f"Recorded {format_hours(minutes)} h for {person.ref} on {activity.ref}, {day}."
+    return "\n".join([answer, *recorded.warnings])
+
+
+def _month(request: Request, project: Project) -> Month:
+    if request.args:
+        return Month.parse(request.args[0])
+    return current_month(request.core.clock(), project.time_zone).previous()
+
+
+async def _close(request: Request) -> str:
+    project = request.need("coordinator", "Closing a month")
+    if len(request.args) != 1:
+        raise InputError("Usage: /close <YYYY-MM>")
+    report = await close_month(
+        request.core, project.code, Month.parse(request.args[0]), actor=request.actor.name
+    )
+    return reports.describe_close(report)
+
+
+async def _unsigned(request: Request) -> str:
+    project = request.need("viewer", "Listing unsigned summaries")
+    return await reports.unsigned(request.core, project, _month(request, project))
+
+
+async def _status(request: Request) -> str:
+    project = request.need("viewer", "Showing the status")
+    return await reports.status(request.core, project, _month(request, project))
+
+
+COMMANDS: dict[tuple[str, str | None], Command] = {
+    ("project", "new"): Command("/project new <code> <name>", SUPERUSER, _project_new),
+    ("coordinator", "add"): Command(
+        "/coordinator add <telegram id> [admin|coordinator|viewer]", "admin", _coordinator_add
+    ),
+    ("activity", "add"): Command(
+        "/activity add <name> <kind> <from> <to>", "coordinator", _activity_add
+    ),
+    ("activity", "list"): Command("/activity list", "viewer", _activity_list),
+    ("person", "add"): Command(
+        "/person add <name> <phone> [participant|staff] [sv|en|pl]", "coordinator", _person_add
+    ),
+    ("person", "list"): Command("/person list", "viewer", _person_list),
+    ("hours", None): Command(
+        "/hours <person> <activity> <date> <hours> [correction]", "coordinator", _hours
+    ),
+    ("close", None): Command("/close <YYYY-MM>", "coordinator", _close),
+    ("unsigned", None): Command("/unsigned [YYYY-MM]", "viewer", _unsigned),
+    ("status", None): Command("/status [YYYY-MM]", "viewer", _status),
+}
+NAMES = sorted({name for name, _ in COMMANDS} | {"help"})
+
+
+def split(text: str) -> list[str]:
+    """Words of a command line; quotes group a name with spaces."""
+    try:
+        return shlex.split(text)
+    except ValueError:
+        raise InputError('A quote is not closed; write names as "Anna Berg".') from None
+
+
+def help_text(role: str | None) -> str:
+    lines = ["Commands you may use here:", "/project use <code>", "/help"]
+    lines += [c.usage for c in COMMANDS.values() if may(role, c.role)]
+    return "\n".join(lines)
+
+
+async def run_command(core: Core, actor: Actor, project_code: str | None, words: list[str]) -> str:
+    """Run one command for ``actor`` in ``project_code``; refusals are audited and raised."""
+    if not words:
+        raise InputError("Which command? Try /help.")
+    name = words[0].lstrip("/").split("@")[0].lower()
+    sub = words[1].lower() if len(words) > 1 else None
+    async with transaction(core.sessions) as session:
+        project = await queries.project_by_code(session, project_code) if project_code else None
+        role = await queries.role_of(session, project, actor.telegram_user_id)
+        known = actor.superuser or (
+            actor.telegram_user_id is not None
+            and await queries.has_any_role(session, actor.telegram_user_id)
+        )
+    if actor.superuser:
+        role = SUPERUSER
+    if name == "help":
+        return help_text(role if project else (SUPERUSER if actor.superuser else None))
+    if name == "project" and sub == "use":
+        try:
+            return await use_project(core, actor, words[2:])
+        except AccessDenied:
+            await record_refusal(core, actor, None, command="project use", role=None)
+            raise
+    command = COMMANDS.get((name, sub)) or COMMANDS.get((name, None))
+    if command is None:
+        raise InputError(f"I do not know /{name[:20]}. Try /help.")
+    args = words[2:] if (name, sub) in COMMANDS else words[1:]
+    try:
+        return await command.run(Request(core, actor, project, role, args, known))
+    except AccessDenied:
+        await record_refusal(core, actor, project, command=name, role=role)
+        raise
+
+
+async def record_refusal(
+    core: Core, actor: Actor, project: Project | None, *, command: str, role: str | None
+) -> None:
+    """Its own transaction: the refused command's transaction has rolled back."""
+    async with transaction(core.sessions) as session:
+        audit.record(
+            session,
+            at=core.clock(),
+            actor=actor.name,
+            action="access.refused",
+            project_id=project.id if project else None,
+            command=command,
+            role=role,
+        )

@@ -1,0 +1,197 @@
+"""Coordinator commands through the Telegram webhook, answers read from the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from bot.access import Actor
+from bot.commands import run_command
+from bot.errors import InputError
+from storage.tables import AuditEvent, Person, TimeEntry
+from tests.stack import SUPERUSER_ID, WEBHOOK_SECRET, Stack
+
+ADMIN, COORDINATOR, VIEWER, OTHER, STRANGER = 101, 102, 103, 104, 105
+_ids = itertools.count(5000)
+
+
+def _update(update_id: int, user: int, text: str) -> dict[str, Any]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1762160400,
+            "chat": {"id": user, "type": "private", "first_name": "C"},
+            "from": {"id": user, "is_bot": False, "first_name": "C", "language_code": "en"},
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+        },
+    }
+
+
+async def say(stack: Stack, fake: Any, user: int, text: str, update_id: int | None = None) -> str:
+    """Send ``text`` as ``user`` and return the bot's answer (all pages joined)."""
+    before = len(fake.texts_to(user))
+    response = await stack.client.post(
+        "/webhooks/telegram",
+        data=json.dumps(_update(update_id or next(_ids), user, text)),
+        headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+    )
+    assert response.status == 200
+    for _ in range(250):
+        if len(fake.texts_to(user)) > before:
+            await asyncio.sleep(0.05)  # let every page of a long answer arrive
+            return "\n".join(fake.texts_to(user)[before:])
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no answer to {text!r}")
+
+
+async def setup_projects(stack: Stack, fake: Any) -> None:
+    su = SUPERUSER_ID
+    assert "created" in await say(stack, fake, su, "/project new ESF-1 Jobbsteget Malmö")
+    assert "created" in await say(stack, fake, su, "/project new ESF-2 Other project")
+    assert "works on ESF-1" in await say(stack, fake, su, "/project use ESF-1")
+    for user, role in ((ADMIN, "admin"), (COORDINATOR, "coordinator"), (VIEWER, "viewer")):
+        answer = await say(stack, fake, su, f"/coordinator add {user} {role}")
+        assert f"now {role} of ESF-1" in answer
+    await say(stack, fake, su, "/project use ESF-2")
+    await say(stack, fake, su, f"/coordinator add {OTHER} admin")
+    for user, code in ((ADMIN, 1), (COORDINATOR, 1), (VIEWER, 1), (OTHER, 2)):
+        assert f"works on ESF-{code}" in await say(stack, fake, user, f"/project use ESF-{code}")
+
+
+async def test_a_coordinator_runs_a_month_from_the_chat(stack: Stack, fake_telegram: Any) -> None:
+    fake = fake_telegram
+    await setup_projects(stack, fake)
+    c = COORDINATOR
+    answer = await say(
+        stack, fake, c, "/activity add Svenska för yrket training 2026-09-01 2026-12-31"
+    )
+    assert answer.startswith("A-001 Svenska för yrket")
+    answer = await say(stack, fake, c, '/person add "Anna Berg" 0701234567 participant sv')
+    assert answer.startswith("P-0001 Anna Berg")
+    assert "7.5 h" in await say(stack, fake, c, "/hours P-0001 A-001 2026-10-14 7,5")
+    assert "7.5 h" in await say(
+        stack, fake, c, '/hours "Anna Berg" "Svenska för yrket" 2026-10-15 7:30'
+    )
+    assert "7.5 h" in await say(stack, fake, c, "/hours +46701234567 A-001 2026-10-16 7.5")
+    assert "Anna Berg" in await say(stack, fake, c, "/person list")
+    assert "+46701234567" not in await say(stack, fake, c, "/person list")
+    assert "1 summaries queued" in await say(stack, fake, c, "/close 2026-10")
+    assert "P-0001 Anna Berg" in await say(stack, fake, VIEWER, "/unsigned 2026-10")
+    assert "1 sent" in await say(stack, fake, VIEWER, "/status 2026-10")
+
+
+async def test_refusals_name_the_rule_and_change_nothing(stack: Stack, fake_telegram: Any) -> None:
+    fake = fake_telegram
+    await setup_projects(stack, fake)
+    c = COORDINATOR
+    await say(stack, fake, c, "/activity add Praktik internship 2026-09-01 2026-12-31")
+    await say(stack, fake, c, "/person add Bo 0701234568")
+    assert "at most 8 h a day" in await say(stack, fake, c, "/hours P-0001 A-001 2026-10-14 8.25")
+    assert "Sunday" in await say(stack, fake, c, "/hours P-0001 A-001 2026-10-11 2")
+    assert "not an amount of hours" in await say(stack, fake, c, "/hours P-0001 A-001 2026-10-14 x")
+    assert "not a date" in await say(stack, fake, c, "/hours P-0001 A-001 14/10 2")
+    assert "no person" in await say(stack, fake, c, "/hours P-0099 A-001 2026-10-14 2")
+    assert "Usage" in await say(stack, fake, c, "/hours P-0001")
+    assert "quote" in await say(stack, fake, c, '/person add "Anna 0701234567')
+    assert "do not know" in await say(stack, fake, c, "/frobnicate")
+    async with stack.core.sessions() as session:
+        assert (await session.exec(select(TimeEntry))).all() == []
+
+
+@pytest.mark.parametrize(
+    ("command", "least"),
+    [
+        ("/activity add X other 2026-10-01 2026-10-31", "coordinator"),
+        ("/person add Cecilia 0701234569", "coordinator"),
+        ("/close 2026-10", "coordinator"),
+        ("/coordinator add 4242 viewer", "admin"),
+        ("/project new ESF-9 Nine", "superuser"),
+        ("/activity list", "viewer"),
+        ("/person list", "viewer"),
+        ("/unsigned", "viewer"),
+        ("/status", "viewer"),
+    ],
+)
+async def test_the_authorization_matrix(
+    stack: Stack, fake_telegram: Any, command: str, least: str
+) -> None:
+    fake = fake_telegram
+    await setup_projects(stack, fake)
+    rank = ["stranger", "viewer", "coordinator", "admin", "superuser"]
+    users = {STRANGER: "stranger", VIEWER: "viewer", COORDINATOR: "coordinator", ADMIN: "admin"}
+    users[SUPERUSER_ID] = "superuser"
+    await say(stack, fake, SUPERUSER_ID, "/project use ESF-1")
+    for user, role in users.items():
+        answer = await say(stack, fake, user, command)
+        allowed = rank.index(role) >= rank.index(least)
+        refused = any(
+            w in answer for w in ("needs the", "no access", "Only a superuser", "Choose a project")
+        )
+        assert refused != allowed, (role, command, answer)
+    # The other project's admin sees nothing of ESF-1.
+    answer = await say(stack, fake, OTHER, "/project use ESF-1")
+    assert "no access" in answer
+    async with stack.core.sessions() as session:
+        refusals = (
+            await session.exec(select(AuditEvent).where(AuditEvent.action == "access.refused"))
+        ).all()
+    assert refusals
+
+
+async def test_help_shows_what_the_role_may_do(stack: Stack, fake_telegram: Any) -> None:
+    fake = fake_telegram
+    await setup_projects(stack, fake)
+    viewer_help = await say(stack, fake, VIEWER, "/help")
+    assert "/unsigned" in viewer_help and "/close" not in viewer_help
+    assert "/close" in await say(stack, fake, COORDINATOR, "/help")
+    assert "/coordinator add" in await say(stack, fake, ADMIN, "/help")
+    assert "/coordinator" not in await say(stack, fake, STRANGER, "/help")
+
+
+async def test_the_same_command_delivered_twice_acts_once(stack: Stack, fake_telegram: Any) -> None:
+    fake = fake_telegram
+    await setup_projects(stack, fake)
+    await say(stack, fake, COORDINATOR, "/person add Dora 0701234570", update_id=77)
+    response = await stack.client.post(
+        "/webhooks/telegram",
+        data=json.dumps(_update(77, COORDINATOR, "/person add Dora 0701234570")),
+        headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+    )
+    assert response.status == 200
+    await asyncio.sleep(0.3)
+    async with stack.core.sessions() as session:
+        assert len((await session.exec(select(Person))).all()) == 1
+
+
+async def test_long_lists_are_paged_under_telegrams_limit(stack: Stack, fake_telegram: Any) -> None:
+    fake = fake_telegram
+    await setup_projects(stack, fake)
+    actor = Actor(name="test", superuser=True)
+    for n in range(120):
+        name = f"Person with a rather long name number {n:03d} " + "x" * 20
+        await run_command(stack.core, actor, "ESF-1", ["person", "add", name, f"07012{n:05d}"])
+    before = len(fake.texts_to(VIEWER))
+    answer = await say(stack, fake, VIEWER, "/person list")
+    pages = fake.texts_to(VIEWER)[before:]
+    assert len(pages) > 1 and all(len(p) <= 4096 for p in pages)
+    assert "number 119" in answer
+
+
+async def test_the_shell_gives_the_same_answers(stack: Stack) -> None:
+    cli = Actor(name="cli", superuser=True)
+    assert "created" in await run_command(stack.core, cli, None, ["project", "new", "ESF-1", "J"])
+    answer = await run_command(
+        stack.core, cli, "ESF-1", ["activity", "add", "A", "other", "2026-10-01", "2026-10-31"]
+    )
+    assert answer.startswith("A-001")
+    with pytest.raises(InputError, match="Choose a project"):
+        await run_command(stack.core, cli, None, ["close", "2026-10"])
+    with pytest.raises(InputError, match="not a month"):
+        await run_command(stack.core, cli, "ESF-1", ["close", "October"])
