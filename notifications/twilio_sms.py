@@ -6,7 +6,11 @@ same SMS on a phone twice. Retries belong to the outbox, which knows what happen
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Mapping
+from contextvars import ContextVar
+from types import SimpleNamespace
 
 import aiohttp
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -30,15 +34,35 @@ PERMANENT_CODES = {
 }
 TOO_MANY_REQUESTS = 20429
 
+# Retry-After of the response this task last got: twilio's exceptions drop the headers.
+_retry_after: ContextVar[float | None] = ContextVar("twilio_retry_after", default=None)
 
-def classify(error: TwilioRestException) -> DeliveryError:
+
+def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
+    """Retry-After in delta-seconds (the form Twilio sends); None if absent or a date."""
+    value = (headers or {}).get("Retry-After", "").strip()
+    return float(value) if value.isdigit() else None
+
+
+async def _remember_retry_after(
+    _session: aiohttp.ClientSession,
+    _context: SimpleNamespace,
+    params: aiohttp.TraceRequestEndParams,
+) -> None:
+    # Runs in the sending task, so send() sees what its own request was told.
+    _retry_after.set(retry_after_seconds(params.response.headers))
+
+
+def classify(error: TwilioRestException, *, retry_after: float | None = None) -> DeliveryError:
     code = int(error.code) if isinstance(error.code, int) else None
     label = f"twilio {code or error.status}"
     if error.status == 429 or code == TOO_MANY_REQUESTS:
         # Rate limited: safe to retry later, nothing was accepted.
-        return DeliveryError(f"{label}: too many requests", permanent=False)
+        return DeliveryError(
+            f"{label}: too many requests", permanent=False, retry_after=retry_after
+        )
     if error.status >= 500:
-        return DeliveryError(f"{label}: server error", permanent=False)
+        return DeliveryError(f"{label}: server error", permanent=False, retry_after=retry_after)
     if code in PERMANENT_CODES:
         return DeliveryError(f"{label}: {PERMANENT_CODES[code]}", permanent=True)
     # Any other 4xx is a request Twilio will refuse again (bad credentials, bad sender).
@@ -68,7 +92,11 @@ class TwilioSmsTransport:
     def _rest(self) -> Client:
         # The async HTTP client opens an aiohttp session, which needs the running loop.
         if self._client is None:
-            self._http = AsyncTwilioHttpClient(timeout=self._timeout, logger=_quiet)
+            trace = aiohttp.TraceConfig()
+            trace.on_request_end.append(_remember_retry_after)
+            self._http = AsyncTwilioHttpClient(
+                timeout=self._timeout, logger=_quiet, trace_configs=[trace]
+            )
             self._client = Client(self._account_sid, self._auth_token, http_client=self._http)
             self._client.api.base_url = self._api_url
         return self._client
@@ -83,10 +111,14 @@ class TwilioSmsTransport:
             params["validity_period"] = envelope.validity_seconds
         if envelope.status_callback:
             params["status_callback"] = envelope.status_callback
+        _retry_after.set(None)
         try:
-            message = await self._rest().messages.create_async(**params)
+            # twilio passes timeout=None to aiohttp on every request, which means "no
+            # timeout" and overrides the client's own: a stalled API would hang the worker.
+            async with asyncio.timeout(self._timeout):
+                message = await self._rest().messages.create_async(**params)
         except TwilioRestException as error:
-            raise classify(error) from None
+            raise classify(error, retry_after=_retry_after.get()) from None
         except (aiohttp.ClientError, TimeoutError, TwilioException) as error:
             raise DeliveryError(
                 f"twilio unreachable: {type(error).__name__}", permanent=False
