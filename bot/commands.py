@@ -9,13 +9,12 @@ Names with spaces are quoted: ``/person add "Anna Berg" 0701234567``.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import date
 
+from bot import commands_roster as roster_commands
 from bot import reports
-from bot.access import ROLES, SUPERUSER, AccessDenied, Actor, may, require
+from bot.access import ROLES, SUPERUSER, AccessDenied, Actor, may
 from bot.closing import close_month
+from bot.command_request import Command, Request, parse_date
 from bot.context import Core
 from bot.errors import InputError
 from bot.grants import grant, use_project
@@ -34,41 +33,6 @@ from bot.registry import (
 from storage import audit, queries
 from storage.db import transaction
 from storage.tables import Project
-
-
-@dataclass(frozen=True)
-class Request:
-    core: Core
-    actor: Actor
-    project: Project | None  # the project the chat works on (None: none chosen yet)
-    role: str | None  # the actor's role in that project
-    args: list[str]
-    known: bool = True  # a superuser, or has a role in some project
-
-    def need(self, role: str, what: str) -> Project:
-        if self.project is None and not self.known:
-            require(None, role, what)  # a stranger: one polite sentence, audited
-        if self.project is None:
-            raise InputError("Choose a project first: /project use <code>.")
-        require(self.role, role, what)
-        return self.project
-
-
-Handler = Callable[[Request], Awaitable[str]]
-
-
-@dataclass(frozen=True)
-class Command:
-    usage: str
-    role: str  # the least role that may run it; shown by /help
-    run: Handler
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"'{text[:20]}' is not a date; write it as YYYY-MM-DD.") from None
 
 
 async def _project_new(request: Request) -> str:
@@ -111,8 +75,8 @@ async def _activity_add(request: Request) -> str:
         project.code,
         name=" ".join(name),
         kind=kind,
-        starts_on=_date(first),
-        ends_on=_date(last),
+        starts_on=parse_date(first),
+        ends_on=parse_date(last),
         actor=request.actor.name,
     )
     return f"{activity.ref} {activity.name} ({activity.kind}, {first} to {last}) added."
@@ -157,7 +121,7 @@ async def _hours(request: Request) -> str:
     if len(args) != 4:
         raise InputError("Usage: /hours <person> <activity> <YYYY-MM-DD> <hours> [correction]")
     person_text, activity_text, day_text, hours_text = args
-    day, minutes = _date(day_text), parse_hours(hours_text)
+    day, minutes = parse_date(day_text), parse_hours(hours_text)
     async with transaction(request.core.sessions) as session:
         assert project.id is not None
         person = await queries.find_person(session, project, person_text)
@@ -222,6 +186,7 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
     ("unsigned", None): Command("/unsigned [YYYY-MM]", "viewer", _unsigned),
     ("status", None): Command("/status [YYYY-MM]", "viewer", _status),
 }
+COMMANDS.update(roster_commands.COMMANDS)
 NAMES = sorted({name for name, _ in COMMANDS} | {"help"})
 
 
@@ -239,7 +204,14 @@ def help_text(role: str | None) -> str:
     return "\n".join(lines)
 
 
-async def run_command(core: Core, actor: Actor, project_code: str | None, words: list[str]) -> str:
+async def run_command(
+    core: Core,
+    actor: Actor,
+    project_code: str | None,
+    words: list[str],
+    *,
+    bot_username: str | None = None,
+) -> str:
     """Run one command for ``actor`` in ``project_code``; refusals are audited and raised."""
     if not words:
         raise InputError("Which command? Try /help.")
@@ -267,7 +239,7 @@ async def run_command(core: Core, actor: Actor, project_code: str | None, words:
         raise InputError(f"I do not know /{name[:20]}. Try /help.")
     args = words[2:] if (name, sub) in COMMANDS else words[1:]
     try:
-        return await command.run(Request(core, actor, project, role, args, known))
+        return await command.run(Request(core, actor, project, role, args, known, bot_username))
     except AccessDenied:
         await record_refusal(core, actor, project, command=name, role=role)
         raise

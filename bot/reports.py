@@ -6,6 +6,7 @@ from collections import Counter
 
 from bot.closing import CloseReport
 from bot.context import Core
+from bot.hours import format_hours
 from bot.months import Month
 from bot.phones import mask
 from storage import queries
@@ -74,3 +75,28 @@ async def status(core: Core, project: Project, month: Month) -> str:
         f"{counts.get('signed', 0)} signed, {counts.get('disputed', 0)} disputed, "
         f"{deliveries.get('failed', 0) + deliveries.get('undelivered', 0)} failed."
     )
+
+
+async def person(core: Core, project: Project, text: str, month: Month | None) -> str:
+    """A person's registration and, for a month, their hours per day and activity."""
+    async with core.sessions() as session:
+        found = await queries.find_person(session, project, text)
+        lines = [
+            f"{found.ref} {found.name}: {found.kind}, {found.language}, via {found.channel}"
+            f"{', ' + mask(found.phone) if found.phone else ''}"
+            f"{', Telegram linked' if found.telegram_chat_id else ''}"
+            f"{'' if found.active else ', INACTIVE'}"
+            f"{', SMS opted out' if found.sms_opted_out else ''}"
+        ]
+        if month is None:
+            return lines[0]
+        assert found.id is not None
+        entries = await queries.person_entries(session, found.id, month.first_day, month.last_day)
+    total = 0
+    for entry, activity in entries:
+        lines.append(f"{entry.day} {activity.ref} {format_hours(entry.minutes)} h")
+        total += entry.minutes
+    lines.append(
+        f"{month}: {format_hours(total)} h in all." if entries else f"No hours in {month}."
+    )
+    return "\n".join(lines)

@@ -142,7 +142,13 @@ class _Handlers:
         assert actor.telegram_user_id is not None
         async with self._core.sessions() as session:
             project = await queries.chosen_project(session, actor.telegram_user_id)
-        return await run_command(self._core, actor, project.code if project else None, words)
+        return await run_command(
+            self._core,
+            actor,
+            project.code if project else None,
+            words,
+            bot_username=update.get_bot().username,
+        )
 
     async def command(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A coordinator command; refusals are answered with their sentence."""

@@ -265,3 +265,15 @@ async def delivery_states(session: AsyncSession, project_id: int, month: str) ->
 async def has_any_role(session: AsyncSession, telegram_user_id: int) -> bool:
     query = select(Coordinator.id).where(Coordinator.telegram_user_id == telegram_user_id)
     return (await session.exec(query)).first() is not None
+
+
+async def person_entries(
+    session: AsyncSession, person_id: int, first: date, last: date
+) -> Sequence[tuple[TimeEntry, Activity]]:
+    query = (
+        select(TimeEntry, Activity)
+        .join(Activity, col(Activity.id) == TimeEntry.activity_id)
+        .where(TimeEntry.person_id == person_id, TimeEntry.day >= first, TimeEntry.day <= last)
+        .order_by(col(TimeEntry.day), col(Activity.ref))
+    )
+    return (await session.exec(query)).all()

@@ -195,3 +195,32 @@ async def test_the_shell_gives_the_same_answers(stack: Stack) -> None:
         await run_command(stack.core, cli, None, ["close", "2026-10"])
     with pytest.raises(InputError, match="not a month"):
         await run_command(stack.core, cli, "ESF-1", ["close", "October"])
+
+
+async def test_roster_commands_edit_show_invite_and_delete(
+    stack: Stack, fake_telegram: Any
+) -> None:
+    fake = fake_telegram
+    await setup_projects(stack, fake)
+    c = COORDINATOR
+    await say(stack, fake, c, "/activity add Kurs training 2026-09-01 2026-12-31")
+    await say(stack, fake, c, "/person add Eva 0701234571")
+    await say(stack, fake, c, "/hours Eva A-001 2026-10-14 6")
+    shown = await say(stack, fake, VIEWER, "/hours show Eva 2026-10")
+    assert "2026-10-14 A-001 6 h" in shown and "6 h in all" in shown
+    assert "language changed" in await say(stack, fake, c, "/person edit P-0001 language pl")
+    assert "P-0001 Eva: participant, pl" in await say(stack, fake, VIEWER, "/person show P-0001")
+    assert "must be one of" in await say(stack, fake, c, "/person edit P-0001 language de")
+    assert "not linked Telegram" in await say(
+        stack, fake, c, "/person edit P-0001 channel telegram"
+    )
+    assert "not a phone number" in await say(stack, fake, c, "/person edit P-0001 phone abc")
+    invite = await say(stack, fake, c, "/person invite P-0001")
+    assert "https://t.me/timesign_test_bot?start=" in invite
+    assert "has hours on 2026-10-14" in await say(stack, fake, c, "/activity end A-001 2026-10-01")
+    assert "Deleted" in await say(stack, fake, c, "/hours delete P-0001 A-001 2026-10-14")
+    assert "no hours" in await say(stack, fake, c, "/hours delete P-0001 A-001 2026-10-14")
+    assert "now ends on 2026-10-01" in await say(stack, fake, c, "/activity end A-001 2026-10-01")
+    assert "is inactive" in await say(stack, fake, c, "/person deactivate P-0001")
+    assert "Eva" not in await say(stack, fake, VIEWER, "/person list")
+    assert "needs the coordinator role" in await say(stack, fake, VIEWER, "/person deactivate Eva")
