@@ -11,10 +11,12 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
-from bot.config import Settings, load_settings
+from bot.config import PREFIX, Settings, load_settings
 from bot.errors import ConfigError, InputError
 
 log = logging.getLogger("timesign")
@@ -56,16 +58,58 @@ def _iso_time(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _upgrade(settings: Settings) -> None:
+    from storage.migrate import upgrade
+
+    _check_sqlite_directory(settings)
+    with _database_reachable():
+        upgrade(settings.database_url)
+
+
 def _prepare_database(settings: Settings) -> None:
     """The embedded SQLite default migrates itself; PostgreSQL is migrated by the release step."""
-    from storage.migrate import is_current, upgrade
+    from storage.migrate import is_current
 
     if settings.is_sqlite:
-        upgrade(settings.database_url)
-    elif not is_current(settings.database_url):
+        _upgrade(settings)
+        return
+    with _database_reachable():
+        current = is_current(settings.database_url)
+    if not current:
         raise ConfigError(
             "The database is not at the latest migration; run `timesign db upgrade` first."
         )
+
+
+def _check_sqlite_directory(settings: Settings) -> None:
+    """Checked up front: aiosqlite failing to open a file can also print a thread's
+    traceback after the event loop has closed."""
+    from sqlalchemy.engine import make_url
+
+    if not settings.is_sqlite:
+        return
+    database = make_url(settings.database_url).database
+    if database and database != ":memory:" and not Path(database).parent.is_dir():
+        raise ConfigError(
+            f"The database in {PREFIX}DATABASE_URL cannot be used: "
+            f"the directory {Path(database).parent} does not exist."
+        )
+
+
+@contextmanager
+def _database_reachable() -> Iterator[None]:
+    """A database that cannot be opened is a setting to fix, not a traceback. The reason
+    is the driver's (no URL in it, so no password either)."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except (DBAPIError, OSError) as error:
+        reason = error.orig if isinstance(error, DBAPIError) else error
+        first_line = (str(reason).strip().splitlines() or [type(reason).__name__])[0]
+        raise ConfigError(
+            f"The database in {PREFIX}DATABASE_URL cannot be used: {first_line.rstrip('.')}."
+        ) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,9 +130,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(run_demo(args.database))
         settings = load_settings()
         if args.command == "db":
-            from storage.migrate import upgrade
-
-            upgrade(settings.database_url)
+            _upgrade(settings)
             print("Database is at the latest migration.")
             return 0
         if args.command == "serve":
