@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -225,54 +225,9 @@ async def record_hours(
             raise InputError(f"There is no person {person_ref} in {project.code}.")
         if activity is None or activity.id is None:
             raise InputError(f"There is no activity {activity_ref} in {project.code}.")
-        entry = (
-            await session.exec(
-                select(TimeEntry).where(
-                    TimeEntry.person_id == person.id,
-                    TimeEntry.activity_id == activity.id,
-                    col(TimeEntry.day) == day,
-                )
-            )
-        ).first()
-        month = str(Month.of(day))
-        if not correction and await queries.has_signed_summary(session, person.id, month):
-            raise InputError(
-                f"{person.ref} has signed {month} already; record a correction to change it "
-                "(the corrected month is sent for signing again)."
-            )
-        around = await queries.minutes_around(
-            session, person.id, day, activity.kind, excluding=entry.id if entry else None
+        recorded = await record_day(
+            session, project, person, activity, day, minutes, now=now, correction=correction
         )
-        warnings = check_hours(
-            day,
-            minutes,
-            HoursContext(
-                today=local_today(now, project.time_zone),
-                country=project.country,
-                programme_period=project.programme_period,
-                person_kind=person.kind,
-                reduced_hours=person.reduced_hours,
-                activity_kind=activity.kind,
-                activity_starts=activity.starts_on,
-                activity_ends=activity.ends_on,
-                allows_holidays=activity.allows_holidays,
-                same_kind_day_minutes=around["same_kind_day"],
-                same_kind_week_minutes=around["same_kind_week"],
-                person_day_minutes=around["person_day"],
-                year_minutes=around["year"],
-            ),
-        )
-        if entry is None:
-            entry = TimeEntry(
-                person_id=person.id,
-                activity_id=activity.id,
-                day=day,
-                minutes=minutes,
-                recorded_at=now,
-            )
-        else:
-            entry.minutes, entry.recorded_at = minutes, now
-        session.add(entry)
         audit.record(
             session,
             at=now,
@@ -284,4 +239,71 @@ async def record_hours(
             day=day.isoformat(),
             minutes=minutes,
         )
+    return recorded
+
+
+async def record_day(
+    session: AsyncSession,
+    project: Project,
+    person: Person,
+    activity: Activity,
+    day: date,
+    minutes: int,
+    *,
+    now: datetime,
+    correction: bool = False,
+) -> RecordedHours:
+    """Check every hours rule for one day against what ``session`` sees, then add or
+    replace the entry. No audit event and no commit: the caller's transaction owns both,
+    so an attendance list can record many days, each checked against the ones before it.
+    """
+    assert person.id is not None and activity.id is not None
+    entry = (
+        await session.exec(
+            select(TimeEntry).where(
+                TimeEntry.person_id == person.id,
+                TimeEntry.activity_id == activity.id,
+                col(TimeEntry.day) == day,
+            )
+        )
+    ).first()
+    month = str(Month.of(day))
+    if not correction and await queries.has_signed_summary(session, person.id, month):
+        raise InputError(
+            f"{person.ref} has signed {month} already; record a correction to change it "
+            "(the corrected month is sent for signing again)."
+        )
+    around = await queries.minutes_around(
+        session, person.id, day, activity.kind, excluding=entry.id if entry else None
+    )
+    warnings = check_hours(
+        day,
+        minutes,
+        HoursContext(
+            today=local_today(now, project.time_zone),
+            country=project.country,
+            programme_period=project.programme_period,
+            person_kind=person.kind,
+            reduced_hours=person.reduced_hours,
+            activity_kind=activity.kind,
+            activity_starts=activity.starts_on,
+            activity_ends=activity.ends_on,
+            allows_holidays=activity.allows_holidays,
+            same_kind_day_minutes=around["same_kind_day"],
+            same_kind_week_minutes=around["same_kind_week"],
+            person_day_minutes=around["person_day"],
+            year_minutes=around["year"],
+        ),
+    )
+    if entry is None:
+        entry = TimeEntry(
+            person_id=person.id,
+            activity_id=activity.id,
+            day=day,
+            minutes=minutes,
+            recorded_at=now,
+        )
+    else:
+        entry.minutes, entry.recorded_at = minutes, now
+    session.add(entry)
     return RecordedHours(entry, warnings)
