@@ -22,13 +22,14 @@ from bot.codes import code_hmac, generate_code
 from bot.context import Core
 from bot.errors import InputError
 from bot.months import Month, current_month
+from bot.reminders import next_reminder, policy_of
 from bot.routing import route_for, unreachable_reason
 from bot.summary import WorkedDay, build_summary, summary_lines
 from notifications import texts
 from storage import audit, queries
 from storage.db import transaction
 from storage.outbox import Outgoing, enqueue
-from storage.tables import MonthlySummary, Person, Project, SigningCode
+from storage.tables import MonthlySummary, Person, Project, ScheduledRun, SigningCode
 
 # Twilio holds a queued SMS up to 10 h by default; a code that arrives at night is worse
 # than one that is re-sent by the worker, so code-carrying SMS expire in the queue after 4 h.
@@ -96,7 +97,11 @@ def issue_code(
     return signing_code, outgoing
 
 
-async def close_month(core: Core, project_code: str, month: Month, *, actor: str) -> CloseReport:
+async def close_month(
+    core: Core, project_code: str, month: Month, *, actor: str, scheduled: bool = False
+) -> CloseReport:
+    """``scheduled``: the worker's close, claimed by a unique ScheduledRun row in the same
+    transaction; a second claim raises sqlalchemy's IntegrityError and changes nothing."""
     now = core.clock()
     report = CloseReport(month=month)
     async with transaction(core.sessions) as session:
@@ -107,6 +112,12 @@ async def close_month(core: Core, project_code: str, month: Month, *, actor: str
             raise InputError(
                 f"{month} has not started yet; a month can be closed once it has begun."
             )
+        if scheduled:
+            session.add(
+                ScheduledRun(project_id=project.id, kind="close", month=str(month), ran_at=now)
+            )
+            await session.flush()
+        reminder_policy = policy_of(project)
         people = {p.id: p for p in await queries.active_people(session, project.id)}
         worked: dict[int, list[WorkedDay]] = defaultdict(list)
         for entry, activity in await queries.entries_between(
@@ -157,6 +168,14 @@ async def close_month(core: Core, project_code: str, month: Month, *, actor: str
                 state="sent",
                 created_at=now,
                 state_changed_at=now,
+                next_reminder_at=next_reminder(
+                    now,
+                    zone=project.time_zone,
+                    country=project.country,
+                    policy=reminder_policy,
+                    sent_at=now,
+                    reminders_sent=0,
+                ),
             )
             session.add(summary)
             await session.flush()

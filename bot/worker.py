@@ -1,4 +1,4 @@
-"""``timesign worker``: a loop of handle_one() over the outbox.
+"""``timesign worker``: rounds of scheduled closes, due reminders and outbox delivery.
 
 On SIGTERM (a platform restart gives 30 s before the kill) the current message is
 finished and the loop exits; a message claimed but never finished is re-claimed by
@@ -15,7 +15,9 @@ import time
 from datetime import datetime, timedelta
 
 from bot.config import Settings
-from bot.context import Clock, system_clock
+from bot.context import Clock, Core, system_clock
+from bot.reminding import send_due_reminders
+from bot.scheduled import run_scheduled_closes
 from notifications.dispatcher import Dispatcher
 
 log = logging.getLogger(__name__)
@@ -37,14 +39,22 @@ async def run_due(dispatcher: Dispatcher, stop: asyncio.Event | None = None) -> 
     return handled
 
 
-async def run_worker(dispatcher: Dispatcher, *, once: bool, poll_seconds: float) -> int:
+async def run_round(core: Core, dispatcher: Dispatcher, stop: asyncio.Event | None = None) -> int:
+    """Everything due as of ``core.clock()``: closes first, so their messages (and the
+    reminders') go out in the same round. Returns how many messages were handled."""
+    await run_scheduled_closes(core)
+    await send_due_reminders(core)
+    return await run_due(dispatcher, stop)
+
+
+async def run_worker(core: Core, dispatcher: Dispatcher, *, once: bool, poll_seconds: float) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     total = 0
     while not stop.is_set():
-        total += await run_due(dispatcher, stop)
+        total += await run_round(core, dispatcher, stop)
         if once:
             break
         with contextlib.suppress(TimeoutError):
@@ -58,7 +68,12 @@ async def main(settings: Settings, *, once: bool, at: datetime | None, dev: bool
 
     runtime = await build_runtime(settings, dev=dev, clock=clock_from(at))
     try:
-        await run_worker(runtime.dispatcher, once=once, poll_seconds=settings.worker_poll_seconds)
+        await run_worker(
+            runtime.core,
+            runtime.dispatcher,
+            once=once,
+            poll_seconds=settings.worker_poll_seconds,
+        )
     finally:
         await runtime.aclose()
     return 0

@@ -134,6 +134,34 @@ def reminder(
     return "\n".join(block)
 
 
+def reminder_without_code(
+    language: str,
+    *,
+    project_name: str,
+    month: date,
+    lines: Sequence[tuple[str, int]],
+    total_minutes: int,
+    expires_at: datetime | None,
+    hash_prefix: str,
+) -> str:
+    """A reminder whose code is still valid (it is only kept hashed, so it is not repeated),
+    or whose code is dead (a coordinator issues a new one)."""
+    block = [_(language, "Reminder: not signed yet.")]
+    block += _summary_block(language, project_name, month, lines, total_minutes)
+    if expires_at is not None:
+        block.append(
+            _(
+                language,
+                "Reply with the code from the earlier message; it is valid until %(expires)s.",
+                expires=moment(language, expires_at),
+            )
+        )
+    else:
+        block.append(_(language, "Ask your coordinator for a new code."))
+    block.append(f"Ref {hash_prefix}")
+    return "\n".join(block)
+
+
 def signed(language: str, *, month: date, receipt: str, receipt_url: str | None) -> str:
     text = _(
         language,
@@ -309,3 +337,12 @@ def coordinator_channel_changed(
         name=person_name,
         channel=channel.upper(),
     )
+
+
+def coordinator_unsigned_list(language: str, *, month: date, people: Sequence[str]) -> str:
+    head = _(
+        language,
+        "Still not signed for %(month)s after the last reminder:",
+        month=month_name(language, month),
+    )
+    return "\n".join([head, *people])

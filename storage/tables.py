@@ -6,7 +6,7 @@ are stored as short strings so that the database stays readable in an audit.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -23,6 +23,15 @@ class Project(SQLModel, table=True):
     language: str = Field(default="sv", max_length=5)
     # The programme period decides the staff cap: "esf-2014-2020" or "esf-plus-2021-2027".
     programme_period: str = Field(default="esf-plus-2021-2027", max_length=32)
+    # Reminder policy (bot.reminders.ReminderPolicy); hours are local, the end exclusive.
+    reminder_first_days: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
+    reminder_every_days: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
+    reminder_max: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
+    reminder_from_hour: int = Field(default=9, sa_column_kwargs={"server_default": "9"})
+    reminder_until_hour: int = Field(default=19, sa_column_kwargs={"server_default": "19"})
+    # Scheduled close: day N of the next month at close_time (local); None means off.
+    close_day: int | None = None
+    close_time: time | None = None
     created_at: datetime
 
 
@@ -109,6 +118,9 @@ class MonthlySummary(SQLModel, table=True):
     dispute_reason: str | None = Field(default=None, max_length=500)
     created_at: datetime
     state_changed_at: datetime
+    reminders_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    last_reminder_at: datetime | None = None
+    next_reminder_at: datetime | None = Field(default=None, index=True)  # None: no more
 
 
 class SigningCode(SQLModel, table=True):
@@ -206,3 +218,18 @@ class ChatProject(SQLModel, table=True):
     )
     project_id: int = Field(foreign_key="projects.id")
     chosen_at: datetime
+
+
+class ScheduledRun(SQLModel, table=True):
+    """Work done once per project and month (``close``, ``unsigned_list``): the unique row
+    is the claim, inserted in the same transaction as the work, so racing workers and
+    restarts cannot do it twice."""
+
+    __tablename__ = "scheduled_runs"
+    __table_args__ = (sa.UniqueConstraint("project_id", "kind", "month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="projects.id")
+    kind: str = Field(max_length=16)
+    month: str = Field(max_length=7)
+    ran_at: datetime

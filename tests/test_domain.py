@@ -29,6 +29,8 @@ PURE_MODULES = [
     "routing",
     "summary",
     "code_box",
+    "reminders",
+    "schedule",
 ]
 
 
