@@ -23,6 +23,7 @@ async def run_admin(settings: Settings, project: str | None, words: list[str]) -
     engine = create_engine(settings.database_url)
     try:
         core = build_core(settings, engine, dev=False, clock=system_clock)
-        return await run_command(core, CLI, project.upper() if project else None, words)
+        reply = await run_command(core, CLI, project.upper() if project else None, words)
+        return reply.text
     finally:
         await engine.dispose()

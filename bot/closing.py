@@ -202,6 +202,18 @@ async def close_month(
     return report
 
 
+async def preview_close(core: Core, project_code: str, month: Month) -> tuple[int, int]:
+    """How many active people have hours in ``month``, and how many minutes in all."""
+    async with core.sessions() as session:
+        project = await queries.project_by_code(session, project_code)
+        if project is None or project.id is None:
+            raise InputError(f"There is no project {project_code}.")
+        active = {p.id for p in await queries.active_people(session, project.id)}
+        rows = await queries.entries_between(session, project.id, month.first_day, month.last_day)
+    counted = [entry for entry, _ in rows if entry.person_id in active]
+    return len({e.person_id for e in counted}), sum(e.minutes for e in counted)
+
+
 async def _supersede(session: AsyncSession, summary: MonthlySummary, now: datetime) -> None:
     summary.state = "superseded"
     summary.state_changed_at = now

@@ -31,7 +31,15 @@ class Request:
         return self.project
 
 
-Handler = Callable[[Request], Awaitable[str]]
+@dataclass(frozen=True)
+class CommandReply:
+    """An answer, with optional buttons: (label, command line the button runs), one a row."""
+
+    text: str
+    buttons: tuple[tuple[str, str], ...] = ()
+
+
+Handler = Callable[[Request], Awaitable[str | CommandReply]]
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import shlex
 
 from bot import commands_roster as roster_commands
+from bot import commands_signing as signing_commands
 from bot import reports
 from bot.access import ROLES, SUPERUSER, AccessDenied, Actor, may
-from bot.closing import close_month
-from bot.command_request import Command, Request, parse_date
+from bot.attendance_import import import_command
+from bot.closing import close_month, preview_close
+from bot.command_request import Command, CommandReply, Request, parse_date
 from bot.context import Core
 from bot.errors import InputError
 from bot.grants import grant, use_project
@@ -146,25 +148,52 @@ def _month(request: Request, project: Project) -> Month:
     return current_month(request.core.clock(), project.time_zone).previous()
 
 
-async def _close(request: Request) -> str:
+async def _close(request: Request) -> str | CommandReply:
+    """In a chat, /close first shows what it will send and asks for a button press."""
     project = request.need("coordinator", "Closing a month")
-    if len(request.args) != 1:
+    args = list(request.args)
+    confirmed = bool(args) and args[-1] == "confirmed"
+    if confirmed:
+        args.pop()
+    if len(args) != 1:
         raise InputError("Usage: /close <YYYY-MM>")
-    report = await close_month(
-        request.core, project.code, Month.parse(request.args[0]), actor=request.actor.name
-    )
+    month = Month.parse(args[0])
+    if request.actor.telegram_user_id is not None and not confirmed:
+        people, minutes = await preview_close(request.core, project.code, month)
+        if people == 0:
+            return f"Nobody has hours in {month}; there is nothing to send."
+        return CommandReply(
+            f"Close {month} for {project.code}: {people} "
+            f"{'person' if people == 1 else 'people'}, "
+            f"{format_hours(minutes)} h in all. Summaries that changed are sent for signing.",
+            buttons=((f"Send {month} for signing", f"close {month} confirmed"),),
+        )
+    report = await close_month(request.core, project.code, month, actor=request.actor.name)
     return reports.describe_close(report)
 
 
-async def _unsigned(request: Request) -> str:
+async def _unsigned(request: Request) -> str | CommandReply:
+    """Who has not signed; in a chat, coordinators get a remind and a new-code button each."""
     project = request.need("viewer", "Listing unsigned summaries")
-    return await reports.unsigned(request.core, project, _month(request, project))
+    month = _month(request, project)
+    text, refs = await reports.unsigned(request.core, project, month)
+    if request.actor.telegram_user_id is None or not may(request.role, "coordinator"):
+        return text
+    buttons: list[tuple[str, str]] = []
+    for ref in refs[:UNSIGNED_BUTTONS]:
+        buttons += [
+            (f"Remind {ref}", f"remind {month} {ref}"),
+            (f"New code {ref}", f"reissue {ref} {month}"),
+        ]
+    return CommandReply(text, tuple(buttons))
 
 
 async def _status(request: Request) -> str:
     project = request.need("viewer", "Showing the status")
     return await reports.status(request.core, project, _month(request, project))
 
+
+UNSIGNED_BUTTONS = 25  # people with buttons; Telegram allows 100 buttons a message
 
 COMMANDS: dict[tuple[str, str | None], Command] = {
     ("project", "new"): Command("/project new <code> <name>", SUPERUSER, _project_new),
@@ -182,11 +211,15 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
     ("hours", None): Command(
         "/hours <person> <activity> <date> <hours> [correction]", "coordinator", _hours
     ),
+    ("import", None): Command(
+        "Upload a CSV or XLSX attendance list (shell: import <file>)", "coordinator", import_command
+    ),
     ("close", None): Command("/close <YYYY-MM>", "coordinator", _close),
     ("unsigned", None): Command("/unsigned [YYYY-MM]", "viewer", _unsigned),
     ("status", None): Command("/status [YYYY-MM]", "viewer", _status),
 }
 COMMANDS.update(roster_commands.COMMANDS)
+COMMANDS.update(signing_commands.COMMANDS)
 NAMES = sorted({name for name, _ in COMMANDS} | {"help"})
 
 
@@ -211,7 +244,7 @@ async def run_command(
     words: list[str],
     *,
     bot_username: str | None = None,
-) -> str:
+) -> CommandReply:
     """Run one command for ``actor`` in ``project_code``; refusals are audited and raised."""
     if not words:
         raise InputError("Which command? Try /help.")
@@ -219,6 +252,8 @@ async def run_command(
     sub = words[1].lower() if len(words) > 1 else None
     async with transaction(core.sessions) as session:
         project = await queries.project_by_code(session, project_code) if project_code else None
+        if project_code and project is None:
+            raise InputError(f"There is no project {project_code[:32]}.")
         role = await queries.role_of(session, project, actor.telegram_user_id)
         known = actor.superuser or (
             actor.telegram_user_id is not None
@@ -227,10 +262,12 @@ async def run_command(
     if actor.superuser:
         role = SUPERUSER
     if name == "help":
-        return help_text(role if project else (SUPERUSER if actor.superuser else None))
+        return CommandReply(
+            help_text(role if project else (SUPERUSER if actor.superuser else None))
+        )
     if name == "project" and sub == "use":
         try:
-            return await use_project(core, actor, words[2:])
+            return CommandReply(await use_project(core, actor, words[2:]))
         except AccessDenied:
             await record_refusal(core, actor, None, command="project use", role=None)
             raise
@@ -239,10 +276,11 @@ async def run_command(
         raise InputError(f"I do not know /{name[:20]}. Try /help.")
     args = words[2:] if (name, sub) in COMMANDS else words[1:]
     try:
-        return await command.run(Request(core, actor, project, role, args, known, bot_username))
+        answer = await command.run(Request(core, actor, project, role, args, known, bot_username))
     except AccessDenied:
         await record_refusal(core, actor, project, command=name, role=role)
         raise
+    return answer if isinstance(answer, CommandReply) else CommandReply(answer)
 
 
 async def record_refusal(

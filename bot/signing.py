@@ -195,6 +195,8 @@ async def dispute(
             lang, person_ref=person.ref, person_name=person.name, month=month, reason=reason
         ),
         now=now,
+        # Opens the disputed hours, day by day, for a correction.
+        buttons=((f"{person.ref} {pending.month}", f"hours show {person.ref} {pending.month}"),),
     )
     return "disputed", texts.disputed(language, month=month)
 

@@ -16,6 +16,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
+    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -24,6 +25,7 @@ from telegram.ext import (
 )
 
 from bot.access import Actor
+from bot.command_request import CommandReply
 from bot.commands import NAMES, run_command, split
 from bot.context import Core
 from bot.conversation import Inbound, accept_reply
@@ -46,6 +48,8 @@ TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 def new_application(*, token: str, base_url: str, polling: bool) -> TelegramApp:
     """The PTB application; its bot is shared with the outbox's Telegram transport."""
     builder = ApplicationBuilder().token(token).base_url(base_url)
+    if base_url.endswith("/bot"):  # uploaded files come from the same Bot API server
+        builder = builder.base_file_url(base_url.removesuffix("bot") + "file/bot")
     if not polling:
         builder = builder.updater(None)  # our aiohttp server receives the updates
     return builder.build()
@@ -76,6 +80,12 @@ def install_handlers(
     # Any other command gets the command layer's "I do not know /x. Try /help."
     application.add_handler(
         MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, bot_handlers.command)
+    )
+    application.add_handler(CallbackQueryHandler(bot_handlers.button))
+    from handlers.telegram_upload import attendance_upload_handler
+
+    application.add_handler(
+        attendance_upload_handler(core, actor_of=bot_handlers._actor, answer=bot_handlers._answer)
     )
     application.add_error_handler(_log_error)
 
@@ -112,15 +122,25 @@ class _Handlers:
             log.info("telegram update %s delivered again; ignored", update.update_id)
             raise ApplicationHandlerStop
 
-    async def _answer(self, chat_id: int, text: str) -> None:
+    async def _answer(
+        self, chat_id: int, text: str, buttons: tuple[tuple[str, str], ...] = ()
+    ) -> None:
+        """Queue the answer (paged; buttons ride on the last page) and try it at once."""
+        texts_ = pages(text)
         async with transaction(self._core.sessions) as session:
             rows = [
                 enqueue(
                     session,
-                    Outgoing(channel="telegram", address=str(chat_id), text=page, purpose="reply"),
+                    Outgoing(
+                        channel="telegram",
+                        address=str(chat_id),
+                        text=page,
+                        purpose="reply",
+                        buttons=buttons if n == len(texts_) - 1 else (),
+                    ),
                     now=self._core.clock(),
                 )
-                for page in pages(text)
+                for n, page in enumerate(texts_)
             ]
             await session.flush()
             row_ids = [row.id for row in rows if row.id is not None]
@@ -137,7 +157,7 @@ class _Handlers:
             language=_language(update),
         )
 
-    async def _run(self, update: Update, words: list[str]) -> str:
+    async def _run(self, update: Update, words: list[str]) -> CommandReply:
         actor = self._actor(update)
         assert actor.telegram_user_id is not None
         async with self._core.sessions() as session:
@@ -154,11 +174,22 @@ class _Handlers:
         """A coordinator command; refusals are answered with their sentence."""
         message = update.message
         assert message is not None and message.text is not None and update.effective_chat
+        await self._reply(update, update.effective_chat.id, message.text)
+
+    async def button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An inline button runs the command line it carries, with the presser's rights."""
+        query = update.callback_query
+        assert query is not None and update.effective_user is not None
+        await query.answer()  # stops the button's spinner; the answer comes as a message
+        data = query.data if isinstance(query.data, str) else ""
+        await self._reply(update, update.effective_user.id, data)
+
+    async def _reply(self, update: Update, chat_id: int, line: str) -> None:
         try:
-            text = await self._run(update, split(message.text))
+            reply = await self._run(update, split(line))
         except InputError as error:
-            text = str(error)
-        await self._answer(update.effective_chat.id, text)
+            reply = CommandReply(str(error))
+        await self._answer(chat_id, reply.text, reply.buttons)
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_chat is not None
@@ -184,7 +215,7 @@ class _Handlers:
         async with self._core.sessions() as session:
             staff = await queries.has_any_role(session, update.effective_user.id)
         if staff or update.effective_user.id in self._superusers:
-            text = await self._run(update, ["help"])
+            text = (await self._run(update, ["help"])).text
         else:
             text = texts.help(_language(update))
         await self._answer(update.effective_chat.id, text)

@@ -8,6 +8,7 @@ carries is decrypted only for the send and erased once the provider has it.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -90,6 +91,7 @@ class Dispatcher:
             text=text,
             validity_seconds=row.validity_seconds,
             status_callback=self._status_callback if row.channel == "sms" else None,
+            buttons=tuple((label, data) for label, data in json.loads(row.buttons or "[]")),
         )
         try:
             sent = await self._transports[row.channel].send(envelope)

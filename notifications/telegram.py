@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -58,15 +58,27 @@ class TelegramTransport:
         self._bot = bot
 
     async def send(self, envelope: Envelope) -> Sent:
+        markup = (
+            InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(label, callback_data=data)]
+                    for label, data in envelope.buttons
+                ]
+            )
+            if envelope.buttons
+            else None
+        )
         try:
             message = await self._bot.send_message(
-                chat_id=int(envelope.address), text=envelope.text
+                chat_id=int(envelope.address), text=envelope.text, reply_markup=markup
             )
         except ChatMigrated as migrated:
             # A group became a supergroup: follow it once, and report the new id.
             new_chat = migrated.new_chat_id
             try:
-                message = await self._bot.send_message(chat_id=new_chat, text=envelope.text)
+                message = await self._bot.send_message(
+                    chat_id=new_chat, text=envelope.text, reply_markup=markup
+                )
             except TelegramError as error:
                 raise classify(error) from None
             return Sent(provider_id=str(message.message_id), new_address=str(new_chat))

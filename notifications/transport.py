@@ -16,6 +16,7 @@ class Envelope:
     text: str
     validity_seconds: int | None = None  # SMS only: Twilio drops it if not delivered by then
     status_callback: str | None = None  # SMS only: where Twilio reports delivery
+    buttons: tuple[tuple[str, str], ...] = ()  # Telegram only: (label, callback data) rows
 
 
 @dataclass(frozen=True)

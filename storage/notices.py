@@ -17,6 +17,7 @@ async def tell_coordinators(
     render: Callable[[str], str],
     *,
     now: datetime,
+    buttons: tuple[tuple[str, str], ...] = (),
 ) -> int:
     """Queue ``render(language)`` to each coordinator's private chat; returns how many."""
     count = 0
@@ -30,6 +31,7 @@ async def tell_coordinators(
                 text=render(coordinator.language),
                 purpose="coordinator",
                 project_id=project_id,
+                buttons=buttons,
             ),
             now=now,
         )

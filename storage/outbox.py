@@ -8,6 +8,7 @@ SQLite ignores it and runs one writer at a time anyway.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -33,6 +34,7 @@ class Outgoing:
     summary_id: int | None = None
     sealed_code: str | None = None
     validity_seconds: int | None = None
+    buttons: tuple[tuple[str, str], ...] = ()  # Telegram inline buttons: (label, command)
 
 
 def enqueue(session: AsyncSession, message: Outgoing, *, now: datetime) -> OutboxMessage:
@@ -49,6 +51,7 @@ def enqueue(session: AsyncSession, message: Outgoing, *, now: datetime) -> Outbo
         text=text,
         sealed_code=message.sealed_code,
         validity_seconds=message.validity_seconds,
+        buttons=json.dumps(message.buttons) if message.buttons else None,
         next_attempt_at=now,
         created_at=now,
     )

@@ -166,6 +166,8 @@ class OutboxMessage(SQLModel, table=True):
     text: str = Field(sa_type=sa.Text)
     # A code travels encrypted until delivery, then is erased: codes are never kept in clear.
     sealed_code: str | None = Field(default=None, max_length=200)
+    # Telegram only: inline buttons as JSON [[label, command line], ...], one a row.
+    buttons: str | None = Field(default=None, sa_type=sa.Text)
     validity_seconds: int | None = None
     state: str = Field(
         default="queued", max_length=16

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import date
 
 import pytest
@@ -243,6 +244,9 @@ async def test_dispute_records_the_reason_and_tells_coordinators(core: Core) -> 
         ).one()
     assert summary.state == "disputed" and summary.dispute_reason == "jag var sjuk den 6:e"
     assert notice.address == "4242" and "jag var sjuk den 6:e" in notice.text
+    # Its button opens the disputed hours for a correction.
+    assert notice.buttons is not None
+    assert json.loads(notice.buttons) == [["P-0001 2026-10", "hours show P-0001 2026-10"]]
     # The disputed summary's code no longer signs.
     assert (await reply(core, phone, await code_for(core, phone))).outcome != "signed"
 
