@@ -47,19 +47,25 @@ async def people(core: Core, project: Project) -> str:
     return "\n".join(lines) or NOTHING
 
 
-async def unsigned(core: Core, project: Project, month: Month) -> str:
+async def unsigned(core: Core, project: Project, month: Month) -> tuple[str, list[str]]:
+    """The list, with last reminder and delivery state, and the references in it."""
     assert project.id is not None
     async with core.sessions() as session:
         rows = await queries.unsigned(session, project.id, str(month))
     if not rows:
-        return f"Everyone with hours in {month} has signed, or the month is not closed yet."
+        return f"Everyone with hours in {month} has signed, or the month is not closed yet.", []
     lines = [f"Not signed for {month}: {len(rows)}"]
     for person, summary, delivery in rows:
+        reminded = (
+            f", last reminder {summary.last_reminder_at:%Y-%m-%d} ({summary.reminders_sent} sent)"
+            if summary.last_reminder_at
+            else ", no reminder yet"
+        )
         lines.append(
             f"{person.ref} {person.name}: sent {summary.created_at:%Y-%m-%d}, "
-            f"{delivery or 'not sent yet'}"
+            f"{delivery or 'not sent yet'}{reminded}"
         )
-    return "\n".join(lines)
+    return "\n".join(lines), [person.ref for person, _, _ in rows]
 
 
 async def status(core: Core, project: Project, month: Month) -> str:

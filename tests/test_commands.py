@@ -13,7 +13,7 @@ from sqlmodel import select
 from bot.access import Actor
 from bot.commands import run_command
 from bot.errors import InputError
-from storage.tables import AuditEvent, Person, TimeEntry
+from storage.tables import AuditEvent, MonthlySummary, Person, TimeEntry
 from tests.stack import SUPERUSER_ID, WEBHOOK_SECRET, Stack
 
 ADMIN, COORDINATOR, VIEWER, OTHER, STRANGER = 101, 102, 103, 104, 105
@@ -82,7 +82,8 @@ async def test_a_coordinator_runs_a_month_from_the_chat(stack: Stack, fake_teleg
     assert "7.5 h" in await say(stack, fake, c, "/hours +46701234567 A-001 2026-10-16 7.5")
     assert "Anna Berg" in await say(stack, fake, c, "/person list")
     assert "+46701234567" not in await say(stack, fake, c, "/person list")
-    assert "1 summaries queued" in await say(stack, fake, c, "/close 2026-10")
+    assert "1 person, 22.5 h" in await say(stack, fake, c, "/close 2026-10")
+    assert "1 summaries queued" in await say(stack, fake, c, "/close 2026-10 confirmed")
     assert "P-0001 Anna Berg" in await say(stack, fake, VIEWER, "/unsigned 2026-10")
     assert "1 sent" in await say(stack, fake, VIEWER, "/status 2026-10")
 
@@ -186,11 +187,12 @@ async def test_long_lists_are_paged_under_telegrams_limit(stack: Stack, fake_tel
 
 async def test_the_shell_gives_the_same_answers(stack: Stack) -> None:
     cli = Actor(name="cli", superuser=True)
-    assert "created" in await run_command(stack.core, cli, None, ["project", "new", "ESF-1", "J"])
+    created = await run_command(stack.core, cli, None, ["project", "new", "ESF-1", "J"])
+    assert "created" in created.text
     answer = await run_command(
         stack.core, cli, "ESF-1", ["activity", "add", "A", "other", "2026-10-01", "2026-10-31"]
     )
-    assert answer.startswith("A-001")
+    assert answer.text.startswith("A-001")
     with pytest.raises(InputError, match="Choose a project"):
         await run_command(stack.core, cli, None, ["close", "2026-10"])
     with pytest.raises(InputError, match="not a month"):
@@ -224,3 +226,85 @@ async def test_roster_commands_edit_show_invite_and_delete(
     assert "is inactive" in await say(stack, fake, c, "/person deactivate P-0001")
     assert "Eva" not in await say(stack, fake, VIEWER, "/person list")
     assert "needs the coordinator role" in await say(stack, fake, VIEWER, "/person deactivate Eva")
+
+
+async def test_close_in_chat_asks_for_a_button_press_first(
+    stack: Stack, fake_telegram: Any
+) -> None:
+    fake = fake_telegram
+    await setup_projects(stack, fake)
+    c = COORDINATOR
+    await say(stack, fake, c, "/activity add Kurs training 2026-09-01 2026-12-31")
+    await say(stack, fake, c, "/person add Eva 0701234571")
+    await say(stack, fake, c, "/hours Eva A-001 2026-10-14 6")
+    preview = await say(stack, fake, c, "/close 2026-10")
+    assert "1 person, 6 h in all" in preview
+    [markup] = [
+        json.loads(p["reply_markup"]) if isinstance(p["reply_markup"], str) else p["reply_markup"]
+        for p in fake.calls("sendMessage")
+        if "reply_markup" in p and str(p["chat_id"]) == str(c)
+    ]
+    data = markup["inline_keyboard"][0][0]["callback_data"]
+    assert data == "close 2026-10 confirmed"
+    async with stack.core.sessions() as session:
+        assert (await session.exec(select(MonthlySummary))).all() == []
+    # A viewer pressing the same button is refused like the command itself.
+    assert "needs the coordinator role" in await press(stack, fake, VIEWER, data)
+    assert "1 summaries queued" in await press(stack, fake, c, data)
+
+
+async def press(stack: Stack, fake: Any, user: int, data: str) -> str:
+    before = len(fake.texts_to(user))
+    update_id = next(_ids)
+    payload = {
+        "update_id": update_id,
+        "callback_query": {
+            "id": str(update_id),
+            "from": {"id": user, "is_bot": False, "first_name": "C", "language_code": "en"},
+            "chat_instance": "1",
+            "data": data,
+        },
+    }
+    response = await stack.client.post(
+        "/webhooks/telegram",
+        data=json.dumps(payload),
+        headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+    )
+    assert response.status == 200
+    for _ in range(250):
+        if len(fake.texts_to(user)) > before:
+            return "\n".join(fake.texts_to(user)[before:])
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no answer to the button {data!r}")
+
+
+async def test_unsigned_buttons_remind_and_issue_a_new_code(
+    stack: Stack, fake_telegram: Any
+) -> None:
+    fake = fake_telegram
+    await setup_projects(stack, fake)
+    c = COORDINATOR
+    await say(stack, fake, c, "/activity add Kurs training 2026-09-01 2026-12-31")
+    await say(stack, fake, c, "/person add Eva 0701234571")
+    await say(stack, fake, c, "/hours Eva A-001 2026-10-14 6")
+    await say(stack, fake, c, "/close 2026-10 confirmed")
+    listing = await say(stack, fake, c, "/unsigned 2026-10")
+    assert "P-0001 Eva" in listing and "no reminder yet" in listing
+    [markup] = [
+        json.loads(p["reply_markup"]) if isinstance(p["reply_markup"], str) else p["reply_markup"]
+        for p in fake.calls("sendMessage")
+        if "reply_markup" in p and str(p["chat_id"]) == str(c)
+    ]
+    remind, new_code = (row[0]["callback_data"] for row in markup["inline_keyboard"])
+    assert (remind, new_code) == ("remind 2026-10 P-0001", "reissue P-0001 2026-10")
+    assert "Reminded P-0001" in await press(stack, fake, c, remind)
+    assert "last reminder 2026-11-03 (1 sent)" in await say(
+        stack, fake, VIEWER, "/unsigned 2026-10"
+    )
+    assert "P-0001" in await press(stack, fake, c, new_code)
+    assert "needs the coordinator role" in await press(stack, fake, VIEWER, new_code)
+    # A viewer's list carries no buttons.
+    viewer_markups = [p for p in fake.calls("sendMessage") if str(p["chat_id"]) == str(VIEWER)]
+    assert not any(p.get("reply_markup") for p in viewer_markups)
+    assert "Usage" in await say(stack, fake, c, "/reissue P-0001")
+    assert "nothing to sign" in await say(stack, fake, c, "/remind 2026-09 P-0001")

@@ -31,6 +31,7 @@ PURE_MODULES = [
     "code_box",
     "reminders",
     "schedule",
+    "attendance",
 ]
 
 
