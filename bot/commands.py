@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shlex
 
+from bot import commands_project as project_commands
 from bot import commands_roster as roster_commands
 from bot import commands_signing as signing_commands
 from bot import reports
@@ -220,6 +221,7 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
 }
 COMMANDS.update(roster_commands.COMMANDS)
 COMMANDS.update(signing_commands.COMMANDS)
+COMMANDS.update(project_commands.COMMANDS)
 NAMES = sorted({name for name, _ in COMMANDS} | {"help"})
 
 

@@ -14,6 +14,7 @@ from bot.access import Actor
 from bot.commands import run_command
 from bot.errors import InputError
 from storage.tables import AuditEvent, MonthlySummary, Person, TimeEntry
+from storage.tables import Project as ProjectRow
 from tests.stack import SUPERUSER_ID, WEBHOOK_SECRET, Stack
 
 ADMIN, COORDINATOR, VIEWER, OTHER, STRANGER = 101, 102, 103, 104, 105
@@ -308,3 +309,31 @@ async def test_unsigned_buttons_remind_and_issue_a_new_code(
     assert not any(p.get("reply_markup") for p in viewer_markups)
     assert "Usage" in await say(stack, fake, c, "/reissue P-0001")
     assert "nothing to sign" in await say(stack, fake, c, "/remind 2026-09 P-0001")
+
+
+async def test_admins_set_the_reminder_policy_and_the_scheduled_close(
+    stack: Stack, fake_telegram: Any
+) -> None:
+    fake = fake_telegram
+    await setup_projects(stack, fake)
+    shown = await say(stack, fake, VIEWER, "/project show")
+    assert "first after 3 days, then every 3 days, at most 3, 09:00-19:00" in shown
+    assert "Scheduled close: off" in shown
+    answer = await say(stack, fake, ADMIN, "/project set reminders 2 4 5 8-18")
+    assert "first after 2 days, then every 4 days, at most 5, 08:00-18:00" in answer
+    answer = await say(stack, fake, ADMIN, "/project set close 5 08:30")
+    assert "day 5 of the next month at 08:30" in answer
+    assert "Scheduled close: off" in await say(stack, fake, ADMIN, "/project set close off")
+    for bad, why in (
+        ("/project set reminders 2 4 5 18-8", "must come before"),
+        ("/project set reminders 0 4 5 8-18", "from 1 to 30"),
+        ("/project set close 32 08:00", "from 1 to 31"),
+        ("/project set close 5 25:00", "not a time of day"),
+        ("/project set holidays 1", "Usage"),
+    ):
+        assert why in await say(stack, fake, ADMIN, bad), bad
+    assert "needs the admin role" in await say(stack, fake, COORDINATOR, "/project set close off")
+    async with stack.core.sessions() as session:
+        project = (await session.exec(select(ProjectRow).where(ProjectRow.code == "ESF-1"))).one()
+    assert (project.reminder_first_days, project.reminder_max) == (2, 5)
+    assert project.close_day is None

@@ -1,0 +1,40 @@
+"""Commands about the project itself: its settings for reminders and the scheduled close."""
+
+from __future__ import annotations
+
+from bot import project_settings
+from bot.command_request import Command, Request
+from bot.errors import InputError
+
+SET_USAGE = (
+    "Usage: /project set reminders <first days> <every days> <at most> <hours, e.g. 9-19>\n"
+    "or: /project set close <day 1-31> <HH:MM> | off"
+)
+
+
+async def project_show(request: Request) -> str:
+    project = request.need("viewer", "Showing the project")
+    return project_settings.describe(project)
+
+
+async def project_set(request: Request) -> str:
+    project = request.need("admin", "Changing project settings")
+    what, *rest = request.args or [""]
+    actor = request.actor.name
+    if what == "reminders" and len(rest) == 4:
+        changed = await project_settings.set_reminders(request.core, project, *rest, actor=actor)
+    elif what == "close":
+        changed = await project_settings.set_close(request.core, project, rest, actor=actor)
+    else:
+        raise InputError(SET_USAGE)
+    return project_settings.describe(changed)
+
+
+COMMANDS: dict[tuple[str, str | None], Command] = {
+    ("project", "show"): Command("/project show", "viewer", project_show),
+    ("project", "set"): Command(
+        "/project set reminders <first> <every> <max> <9-19> | close <day> <HH:MM>|off",
+        "admin",
+        project_set,
+    ),
+}
