@@ -18,6 +18,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.conversation import Inbound, accept_reply
 from handlers import metrics
 from handlers.keys import CORE, SETTINGS
+from notifications import texts
 from storage.delivery import record_status
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,9 @@ async def status_callback(request: web.Request) -> web.Response:
         status=status,
         error_code=params.get("ErrorCode"),
         now=request.app[CORE].clock(),
+        failure_text=lambda language, person, reason: texts.coordinator_delivery_failed(
+            language, person_ref=person.ref, person_name=person.name, reason=reason
+        ),
     )
     metrics.WEBHOOK_SECONDS.labels(endpoint="twilio_status").observe(time.perf_counter() - started)
     return web.Response(status=204)

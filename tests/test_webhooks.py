@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlmodel import select
 
+from bot.access import Actor
 from bot.closing import close_month
+from bot.commands import run_command
 from bot.months import Month
 from storage.tables import InboundMessage, OutboxMessage, Person, Signature
 from tests.stack import PROJECT, PUBLIC_URL, WEBHOOK_SECRET, Stack, seed_project, twilio_signature
@@ -313,3 +315,36 @@ async def _has_text(fake_telegram: Any, chat: int, fragment: str = "") -> bool:
 
 async def _signed(stack: Stack) -> bool:
     return await signatures(stack) == 1
+
+
+async def test_undelivered_status_tells_the_coordinators_once(
+    stack: Stack, fake_telegram: Any
+) -> None:
+    await closed_and_delivered(stack)
+    await run_command(
+        stack.core, Actor("test", superuser=True), PROJECT, ["coordinator", "add", "4242"]
+    )
+    async with stack.core.sessions() as session:
+        row = (
+            await session.exec(select(OutboxMessage).where(OutboxMessage.purpose == "month_end"))
+        ).first()
+    assert row is not None and row.provider_message_id
+    params = {
+        "MessageSid": row.provider_message_id,
+        "MessageStatus": "undelivered",
+        "ErrorCode": "30003",
+    }
+    url = PUBLIC_URL + "/webhooks/twilio/status"
+    for _ in range(2):  # Twilio retries callbacks: the notice goes out once
+        answer = await stack.client.post(
+            "/webhooks/twilio/status",
+            data=params,
+            headers={"X-Twilio-Signature": twilio_signature(url, params)},
+        )
+        assert answer.status == 204
+    await stack.deliver()
+    [notice] = fake_telegram.texts_to(4242)
+    assert "kunde inte levereras" in notice and "30003" in notice  # the project speaks sv
+    async with stack.core.sessions() as session:
+        again = await session.get(OutboxMessage, row.id)
+    assert again is not None and again.state == "undelivered"
