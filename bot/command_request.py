@@ -54,3 +54,10 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise InputError(f"'{text[:20]}' is not a date; write it as YYYY-MM-DD.") from None
+
+
+def take_flag(args: list[str], flag: str) -> tuple[list[str], bool]:
+    """``args`` without a trailing ``flag`` word, and whether it was there."""
+    if args and args[-1] == flag:
+        return args[:-1], True
+    return list(args), False

@@ -17,7 +17,7 @@ from bot import reports
 from bot.access import ROLES, SUPERUSER, AccessDenied, Actor, may
 from bot.attendance_import import import_command
 from bot.closing import close_month, preview_close
-from bot.command_request import Command, CommandReply, Request, parse_date
+from bot.command_request import Command, CommandReply, Request, parse_date, take_flag
 from bot.context import Core
 from bot.errors import InputError
 from bot.grants import grant, use_project
@@ -117,10 +117,7 @@ async def _person_list(request: Request) -> str:
 
 async def _hours(request: Request) -> str:
     project = request.need("coordinator", "Recording hours")
-    args = list(request.args)
-    correction = bool(args) and args[-1] == "correction"
-    if correction:
-        args.pop()
+    args, correction = take_flag(request.args, "correction")
     if len(args) != 4:
         raise InputError("Usage: /hours <person> <activity> <YYYY-MM-DD> <hours> [correction]")
     person_text, activity_text, day_text, hours_text = args
@@ -152,10 +149,7 @@ def _month(request: Request, project: Project) -> Month:
 async def _close(request: Request) -> str | CommandReply:
     """In a chat, /close first shows what it will send and asks for a button press."""
     project = request.need("coordinator", "Closing a month")
-    args = list(request.args)
-    confirmed = bool(args) and args[-1] == "confirmed"
-    if confirmed:
-        args.pop()
+    args, confirmed = take_flag(request.args, "confirmed")
     if len(args) != 1:
         raise InputError("Usage: /close <YYYY-MM>")
     month = Month.parse(args[0])

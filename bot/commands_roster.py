@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import reports, roster
-from bot.command_request import Command, Request, parse_date
+from bot.command_request import Command, Request, parse_date, take_flag
 from bot.errors import InputError
 from bot.months import Month
 
@@ -79,10 +79,7 @@ async def hours_show(request: Request) -> str:
 
 async def hours_delete(request: Request) -> str:
     project = request.need("coordinator", "Deleting hours")
-    args = list(request.args)
-    correction = bool(args) and args[-1] == "correction"
-    if correction:
-        args.pop()
+    args, correction = take_flag(request.args, "correction")
     if len(args) != 3:
         raise InputError("Usage: /hours delete <person> <activity> <YYYY-MM-DD> [correction]")
     day = parse_date(args[2])

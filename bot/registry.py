@@ -13,7 +13,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import Core
@@ -242,6 +242,19 @@ async def record_hours(
     return recorded
 
 
+async def refuse_signed_month(
+    session: AsyncSession, person: Person, day: date, *, correction: bool
+) -> None:
+    """A signed month changes only by an explicit correction, which the next close re-sends."""
+    assert person.id is not None
+    month = str(Month.of(day))
+    if not correction and await queries.has_signed_summary(session, person.id, month):
+        raise InputError(
+            f"{person.ref} has signed {month} already; record a correction to change it "
+            "(the corrected month is sent for signing again)."
+        )
+
+
 async def record_day(
     session: AsyncSession,
     project: Project,
@@ -258,21 +271,8 @@ async def record_day(
     so an attendance list can record many days, each checked against the ones before it.
     """
     assert person.id is not None and activity.id is not None
-    entry = (
-        await session.exec(
-            select(TimeEntry).where(
-                TimeEntry.person_id == person.id,
-                TimeEntry.activity_id == activity.id,
-                col(TimeEntry.day) == day,
-            )
-        )
-    ).first()
-    month = str(Month.of(day))
-    if not correction and await queries.has_signed_summary(session, person.id, month):
-        raise InputError(
-            f"{person.ref} has signed {month} already; record a correction to change it "
-            "(the corrected month is sent for signing again)."
-        )
+    entry = await queries.entry_on(session, person.id, activity.id, day)
+    await refuse_signed_month(session, person, day, correction=correction)
     around = await queries.minutes_around(
         session, person.id, day, activity.kind, excluding=entry.id if entry else None
     )

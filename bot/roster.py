@@ -13,9 +13,8 @@ from sqlmodel import col, select
 
 from bot.context import Core
 from bot.errors import InputError
-from bot.months import Month
 from bot.phones import to_e164
-from bot.registry import LANGUAGES
+from bot.registry import LANGUAGES, refuse_signed_month
 from storage import audit, queries
 from storage.db import transaction
 from storage.tables import Activity, Person, Project, TimeEntry
@@ -160,20 +159,9 @@ async def delete_day(
         person = await queries.find_person(session, project, person_text)
         activity = await queries.find_activity(session, project.id, activity_text)
         assert person.id is not None
-        month = str(Month.of(day))
-        if not correction and await queries.has_signed_summary(session, person.id, month):
-            raise InputError(
-                f"{person.ref} has signed {month} already; add 'correction' to change it."
-            )
-        entry = (
-            await session.exec(
-                select(TimeEntry).where(
-                    TimeEntry.person_id == person.id,
-                    TimeEntry.activity_id == activity.id,
-                    col(TimeEntry.day) == day,
-                )
-            )
-        ).first()
+        await refuse_signed_month(session, person, day, correction=correction)
+        assert activity.id is not None
+        entry = await queries.entry_on(session, person.id, activity.id, day)
         if entry is None:
             raise InputError(f"{person.ref} has no hours on {activity.ref} on {day}.")
         await session.delete(entry)

@@ -277,3 +277,14 @@ async def person_entries(
         .order_by(col(TimeEntry.day), col(Activity.ref))
     )
     return (await session.exec(query)).all()
+
+
+async def entry_on(
+    session: AsyncSession, person_id: int, activity_id: int, day: date
+) -> TimeEntry | None:
+    query = select(TimeEntry).where(
+        TimeEntry.person_id == person_id,
+        TimeEntry.activity_id == activity_id,
+        col(TimeEntry.day) == day,
+    )
+    return (await session.exec(query)).first()

@@ -66,6 +66,16 @@ async def setup_projects(stack: Stack, fake: Any) -> None:
         assert f"works on ESF-{code}" in await say(stack, fake, user, f"/project use ESF-{code}")
 
 
+async def eva_with_hours(stack: Stack, fake: Any) -> None:
+    """P-0001 Eva with 6 h on A-001 (training) on 2026-10-14, recorded by the coordinator."""
+    for line in (
+        "/activity add Kurs training 2026-09-01 2026-12-31",
+        "/person add Eva 0701234571",
+        "/hours Eva A-001 2026-10-14 6",
+    ):
+        await say(stack, fake, COORDINATOR, line)
+
+
 async def test_a_coordinator_runs_a_month_from_the_chat(stack: Stack, fake_telegram: Any) -> None:
     fake = fake_telegram
     await setup_projects(stack, fake)
@@ -206,9 +216,7 @@ async def test_roster_commands_edit_show_invite_and_delete(
     fake = fake_telegram
     await setup_projects(stack, fake)
     c = COORDINATOR
-    await say(stack, fake, c, "/activity add Kurs training 2026-09-01 2026-12-31")
-    await say(stack, fake, c, "/person add Eva 0701234571")
-    await say(stack, fake, c, "/hours Eva A-001 2026-10-14 6")
+    await eva_with_hours(stack, fake)
     shown = await say(stack, fake, VIEWER, "/hours show Eva 2026-10")
     assert "2026-10-14 A-001 6 h" in shown and "6 h in all" in shown
     assert "language changed" in await say(stack, fake, c, "/person edit P-0001 language pl")
@@ -235,9 +243,7 @@ async def test_close_in_chat_asks_for_a_button_press_first(
     fake = fake_telegram
     await setup_projects(stack, fake)
     c = COORDINATOR
-    await say(stack, fake, c, "/activity add Kurs training 2026-09-01 2026-12-31")
-    await say(stack, fake, c, "/person add Eva 0701234571")
-    await say(stack, fake, c, "/hours Eva A-001 2026-10-14 6")
+    await eva_with_hours(stack, fake)
     preview = await say(stack, fake, c, "/close 2026-10")
     assert "1 person, 6 h in all" in preview
     [markup] = [
@@ -285,9 +291,7 @@ async def test_unsigned_buttons_remind_and_issue_a_new_code(
     fake = fake_telegram
     await setup_projects(stack, fake)
     c = COORDINATOR
-    await say(stack, fake, c, "/activity add Kurs training 2026-09-01 2026-12-31")
-    await say(stack, fake, c, "/person add Eva 0701234571")
-    await say(stack, fake, c, "/hours Eva A-001 2026-10-14 6")
+    await eva_with_hours(stack, fake)
     await say(stack, fake, c, "/close 2026-10 confirmed")
     listing = await say(stack, fake, c, "/unsigned 2026-10")
     assert "P-0001 Eva" in listing and "no reminder yet" in listing
