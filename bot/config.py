@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     twilio_auth_token: SecretStr | None = None
     twilio_from: str | None = None
     twilio_api_url: str = "https://api.twilio.com"
+    # Per sender number (TIMESIGN_TWILIO_FROM), shared by every worker; 0.5 = one each 2 s.
+    twilio_messages_per_second: float = Field(default=1.0, gt=0)
     admin_telegram_ids: Annotated[tuple[int, ...], NoDecode] = ()
     code_digits: int = Field(default=6, ge=4, le=8)
     code_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)

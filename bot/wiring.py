@@ -18,12 +18,14 @@ from telegram import Bot
 
 from bot.config import Settings
 from bot.context import Clock, Core, SigningPolicy, system_clock
+from bot.rate_limits import RatePolicy
 from notifications.console import ConsoleTransport
 from notifications.dispatcher import Dispatcher
 from notifications.telegram import TelegramTransport
 from notifications.transport import Transport
 from notifications.twilio_sms import TwilioSmsTransport
 from storage.db import create_engine, session_factory
+from storage.rate_limits import RateLimiter
 
 
 def worker_name() -> str:
@@ -68,9 +70,11 @@ async def build_runtime(
     clock: Clock = system_clock,
     console: TextIO = sys.stdout,
     telegram_bot: Bot | None = None,
+    limit_rates: bool = True,
 ) -> Runtime:
     """Everything a web or worker process needs. ``telegram_bot``: reuse the web process's
-    PTB bot for sending, so one process keeps one HTTP pool to Telegram."""
+    PTB bot for sending, so one process keeps one HTTP pool to Telegram. ``limit_rates``
+    off only for tests whose clock stands still (a second message to a chat would wait)."""
     engine = create_engine(settings.database_url)
     core = build_core(settings, engine, dev=dev, clock=clock)
     transports: dict[str, Transport] = {}
@@ -105,5 +109,19 @@ async def build_runtime(
         clock=clock,
         worker=worker_name(),
         status_callback=status_callback,
+        limiter=RateLimiter(
+            core.sessions,
+            RatePolicy(
+                sms_per_second=settings.twilio_messages_per_second,
+                sms_sender=settings.twilio_from or "console",
+                channels=frozenset(
+                    name
+                    for name, transport in transports.items()
+                    if not isinstance(transport, ConsoleTransport)
+                ),
+            ),
+        )
+        if limit_rates
+        else None,
     )
     return Runtime(settings, engine, core, transports, dispatcher, bots)

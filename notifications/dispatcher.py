@@ -24,6 +24,7 @@ from notifications.transport import Envelope, Transport
 from storage import audit, notices
 from storage.db import SessionFactory, transaction
 from storage.outbox import FAILED, QUEUED, SENT, Outgoing, claim, enqueue, finish
+from storage.rate_limits import RateLimiter
 from storage.tables import OutboxMessage, Person
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class Dispatcher:
         clock: Clock,
         worker: str,
         status_callback: str | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self._sessions = sessions
         self._transports = transports
@@ -54,6 +56,7 @@ class Dispatcher:
         self._clock = clock
         self._worker = worker
         self._status_callback = status_callback
+        self._limiter = limiter
 
     async def handle_one(self) -> bool:
         """Deliver the oldest due message; False when nothing was due."""
@@ -79,6 +82,11 @@ class Dispatcher:
 
     async def _deliver(self, row: OutboxMessage) -> None:
         assert row.id is not None
+        if self._limiter is not None:
+            retry_at = await self._limiter.reserve(row.channel, row.address, self._clock())
+            if retry_at is not None:
+                await self._postpone(row, retry_at)
+                return
         text = row.text
         if row.sealed_code is not None:
             code = open_code(self._key, row.sealed_code)
@@ -117,11 +125,30 @@ class Dispatcher:
                 log.warning("outbox %s: sent, but the claim had expired", row.id)
         log.info("outbox %s: sent over %s (%s)", row.id, row.channel, row.purpose)
 
+    async def _postpone(self, row: OutboxMessage, retry_at: datetime) -> None:
+        # No send slot free yet: back in the queue, and this claim was no attempt.
+        assert row.id is not None
+        async with transaction(self._sessions) as session:
+            await finish(
+                session,
+                row.id,
+                self._worker,
+                state=QUEUED,
+                next_attempt_at=retry_at,
+                attempts=row.attempts - 1,
+            )
+        log.debug("outbox %s: rate limited until %s", row.id, retry_at.isoformat())
+
     async def _retry(self, row: OutboxMessage, error: DeliveryError) -> None:
         assert row.id is not None
         wait = backoff(row.attempts)
         if error.retry_after is not None:
             wait = max(wait, timedelta(seconds=error.retry_after))
+            if self._limiter is not None:
+                # The provider is flooded: every worker waits, not only this one.
+                await self._limiter.hold(
+                    row.channel, self._clock() + timedelta(seconds=error.retry_after)
+                )
         async with transaction(self._sessions) as session:
             await finish(
                 session,

@@ -235,3 +235,13 @@ class ScheduledRun(SQLModel, table=True):
     kind: str = Field(max_length=16)
     month: str = Field(max_length=7)
     ran_at: datetime
+
+
+class RateBucket(SQLModel, table=True):
+    """One send slot of a rate limit shared by every worker (see ``bot.rate_limits``):
+    it may not be used before ``next_free_at``."""
+
+    __tablename__ = "rate_buckets"
+
+    key: str = Field(primary_key=True, max_length=96)
+    next_free_at: datetime

@@ -166,7 +166,10 @@ async def stack(
         }
     )
     telegram = new_application(token=TELEGRAM_TOKEN, base_url=fake_telegram.url, polling=False)
-    runtime = await build_runtime(settings, clock=clock, telegram_bot=telegram.bot)
+    # The clock stands still here, so send-rate limits are off (tests/test_rate_limits.py).
+    runtime = await build_runtime(
+        settings, clock=clock, telegram_bot=telegram.bot, limit_rates=False
+    )
     install_handlers(telegram, runtime.core, runtime.dispatcher, settings.admin_telegram_ids)
     app = create_app(
         settings=settings, core=runtime.core, dispatcher=runtime.dispatcher, telegram=telegram

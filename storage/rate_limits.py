@@ -1,0 +1,90 @@
+"""Send-rate slots in the database, so a limit holds across every worker.
+
+``reserve`` takes a slot of each bucket a message must pass, or none and says when to
+ask again. It first makes sure the slot rows exist (in their own transaction, so a
+lock below never misses a row another worker is still inserting), then reads them
+locked: PostgreSQL ``SELECT ... FOR UPDATE`` in key order (so two workers cannot
+deadlock), SQLite by its ``BEGIN IMMEDIATE`` write lock, one writer at a time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.rate_limits import Bucket, RatePolicy, decide
+from storage.db import SessionFactory, transaction
+from storage.tables import RateBucket
+
+_DISTANT_PAST = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+async def _ensure(session: AsyncSession, keys: list[str]) -> None:
+    dialect = (await session.connection()).dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.exec(
+        insert(RateBucket)
+        .values([{"key": key, "next_free_at": _DISTANT_PAST} for key in sorted(keys)])
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+
+
+async def _locked(session: AsyncSession, keys: list[str]) -> dict[str, datetime | None]:
+    query = select(RateBucket).where(col(RateBucket.key).in_(keys)).order_by(col(RateBucket.key))
+    if (await session.connection()).dialect.name == "postgresql":
+        query = query.with_for_update()
+    rows = (await session.exec(query)).all()
+    return {row.key: _aware(row.next_free_at) for row in rows}
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands timestamps back without a zone; they are stored as UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class RateLimiter:
+    def __init__(self, sessions: SessionFactory, policy: RatePolicy) -> None:
+        self._sessions = sessions
+        self._policy = policy
+        self._known: set[str] = set()
+
+    async def _keys(self, buckets: tuple[Bucket, ...]) -> list[str]:
+        keys = [key for each in buckets for key in each.slot_keys()]
+        missing = [key for key in keys if key not in self._known]
+        if missing:
+            async with transaction(self._sessions) as session:
+                await _ensure(session, missing)
+            self._known.update(missing)
+        return keys
+
+    async def reserve(self, channel: str, address: str, now: datetime) -> datetime | None:
+        """Take a send slot for a message: None means go, else the moment to try again."""
+        buckets = self._policy.buckets(channel, address)
+        if not buckets:
+            return None
+        keys = await self._keys(buckets)
+        async with transaction(self._sessions) as session:
+            decision = decide(buckets, await _locked(session, keys), now)
+            for key, until in decision.take.items():
+                await session.exec(
+                    sa.update(RateBucket)
+                    .where(col(RateBucket.key) == key)
+                    .values(next_free_at=until)
+                )
+        return decision.retry_at
+
+    async def hold(self, channel: str, until: datetime) -> None:
+        """The provider said "too many": nobody sends through this bucket before ``until``."""
+        if channel not in self._policy.channels:
+            return
+        keys = await self._keys((self._policy.shared(channel),))
+        async with transaction(self._sessions) as session:
+            await session.exec(
+                sa.update(RateBucket)
+                .where(col(RateBucket.key).in_(keys), col(RateBucket.next_free_at) < until)
+                .values(next_free_at=until)
+            )
