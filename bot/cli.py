@@ -121,7 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Library loggers below WARNING would log request URLs, and Telegram's carry the token.
-    for noisy in ("httpx", "httpcore", "telegram", "twilio", "aiohttp.access"):
+    # alembic would log every migration check, which the embedded SQLite does per command.
+    for noisy in ("httpx", "httpcore", "telegram", "twilio", "aiohttp.access", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         if args.command == "demo":
