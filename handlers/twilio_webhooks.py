@@ -77,9 +77,7 @@ async def status_callback(request: web.Request) -> web.Response:
         status=status,
         error_code=params.get("ErrorCode"),
         now=request.app[CORE].clock(),
-        failure_text=lambda language, person, reason: texts.coordinator_delivery_failed(
-            language, person_ref=person.ref, person_name=person.name, reason=reason
-        ),
+        failure_text=texts.coordinator_delivery_failed,
     )
     metrics.WEBHOOK_SECONDS.labels(endpoint="twilio_status").observe(time.perf_counter() - started)
     return web.Response(status=204)

@@ -21,7 +21,7 @@ from bot.errors import DeliveryError
 from bot.routing import sms_route
 from notifications import texts
 from notifications.transport import Envelope, Transport
-from storage import audit, notices
+from storage import audit, delivery, notices
 from storage.db import SessionFactory, transaction
 from storage.outbox import FAILED, QUEUED, SENT, Outgoing, claim, enqueue, finish
 from storage.rate_limits import RateLimiter
@@ -121,8 +121,13 @@ class Dispatcher:
             if sent.new_address is not None:
                 values["address"] = sent.new_address
                 await self._follow_migration(session, row, int(sent.new_address))
+            # A callback that beat us here waits as an EarlyStatus; the lock orders us.
+            await delivery.lock_provider_id(session, sent.provider_id)
             if not await finish(session, row.id, self._worker, **values):
                 log.warning("outbox %s: sent, but the claim had expired", row.id)
+            await delivery.apply_early_statuses(
+                session, sent.provider_id, now, texts.coordinator_delivery_failed
+            )
         log.info("outbox %s: sent over %s (%s)", row.id, row.channel, row.purpose)
 
     async def _postpone(self, row: OutboxMessage, retry_at: datetime) -> None:

@@ -1,7 +1,11 @@
 """Delivery state from provider callbacks.
 
 Twilio's status callbacks can arrive out of order, so a state only ever moves forward
-(a late 'sent' never overwrites 'delivered').
+(a late 'sent' never overwrites 'delivered'). They can also arrive before the worker has
+recorded the message's provider id: such a callback is kept as an ``EarlyStatus`` and
+applied when the send is recorded. Both sides take a per-id lock first (an advisory
+lock on PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers anyway), so a callback
+either finds the id or is kept where the worker will find it.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import audit, notices
 from storage.db import SessionFactory, transaction
-from storage.tables import OutboxMessage, Person
+from storage.tables import EarlyStatus, OutboxMessage, Person
 
 # Twilio's MessageStatus values, mapped onto our states with a rank: higher wins.
 _STATES = {
@@ -30,8 +34,14 @@ _STATES = {
 }
 _RANK = {"queued": 0, "sending": 0, "sent": 1, "undelivered": 2, "failed": 2, "delivered": 3}
 
+# Renders a coordinator notice: (language, person_ref=, person_name=, reason=) -> text.
+FailureText = Callable[..., str]
 
-FailureText = Callable[[str, Person, str], str]  # (language, person, reason) -> notice
+
+async def lock_provider_id(session: AsyncSession, provider_id: str) -> None:
+    if (await session.connection()).dialect.name == "postgresql":
+        lock = sa.func.pg_advisory_xact_lock(sa.func.hashtext(provider_id[:64]))
+        await session.exec(select(lock))
 
 
 async def record_status(
@@ -43,40 +53,78 @@ async def record_status(
     now: datetime,
     failure_text: FailureText | None = None,
 ) -> bool:
-    """Apply a callback; False when it names no message of ours or would move backwards.
+    """Apply a callback; False when it is not a status we know or would move backwards.
 
     A participant's message that ends undelivered or failed is told to the project's
     coordinators (``failure_text`` renders the notice) in the same transaction.
     """
-    mapped = _STATES.get(status.lower())
-    if mapped is None:
+    if status.lower() not in _STATES:
         return False
-    state, rank = mapped
-    lower = [name for name, r in _RANK.items() if r < rank]
     async with transaction(sessions) as session:
-        values: dict[str, object] = {"state": state}
-        if error_code:
-            values["last_error"] = f"twilio {error_code[:20]}: {status}"
-        result = await session.exec(
-            sa.update(OutboxMessage)
-            .where(
-                col(OutboxMessage.provider_message_id) == provider_id[:64],
-                col(OutboxMessage.state).in_(lower),
+        await lock_provider_id(session, provider_id)
+        known = await session.exec(
+            select(OutboxMessage.id).where(
+                col(OutboxMessage.provider_message_id) == provider_id[:64]
             )
-            .values(**values)
         )
-        if result.rowcount and state in ("undelivered", "failed"):
-            audit.record(
-                session,
-                at=now,
-                actor="twilio",
-                action=f"outbox.{state}",
-                provider_id=provider_id[:64],
-                error_code=error_code,
-            )
-            if failure_text is not None:
-                await _tell_failure(session, provider_id, status, error_code, failure_text, now)
-        return bool(result.rowcount)
+        if known.first() is None:
+            early = await session.get(EarlyStatus, (provider_id[:64], status.lower()[:16]))
+            if early is None:
+                session.add(
+                    EarlyStatus(
+                        provider_id=provider_id[:64],
+                        status=status.lower()[:16],
+                        error_code=error_code[:20] if error_code else None,
+                        received_at=now,
+                    )
+                )
+            return False
+        return await _apply(session, provider_id, status, error_code, now, failure_text)
+
+
+async def apply_early_statuses(
+    session: AsyncSession, provider_id: str, now: datetime, failure_text: FailureText | None
+) -> None:
+    """Called where the worker records a send (inside ``lock_provider_id``)."""
+    query = select(EarlyStatus).where(col(EarlyStatus.provider_id) == provider_id[:64])
+    for early in (await session.exec(query)).all():
+        await _apply(session, provider_id, early.status, early.error_code, now, failure_text)
+        await session.delete(early)
+
+
+async def _apply(
+    session: AsyncSession,
+    provider_id: str,
+    status: str,
+    error_code: str | None,
+    now: datetime,
+    failure_text: FailureText | None,
+) -> bool:
+    state, rank = _STATES[status.lower()]
+    lower = [name for name, r in _RANK.items() if r < rank]
+    values: dict[str, object] = {"state": state}
+    if error_code:
+        values["last_error"] = f"twilio {error_code[:20]}: {status}"
+    result = await session.exec(
+        sa.update(OutboxMessage)
+        .where(
+            col(OutboxMessage.provider_message_id) == provider_id[:64],
+            col(OutboxMessage.state).in_(lower),
+        )
+        .values(**values)
+    )
+    if result.rowcount and state in ("undelivered", "failed"):
+        audit.record(
+            session,
+            at=now,
+            actor="twilio",
+            action=f"outbox.{state}",
+            provider_id=provider_id[:64],
+            error_code=error_code,
+        )
+        if failure_text is not None:
+            await _tell_failure(session, provider_id, status, error_code, failure_text, now)
+    return bool(result.rowcount)
 
 
 async def _tell_failure(
@@ -96,5 +144,10 @@ async def _tell_failure(
         return
     reason = f"SMS {status}" + (f" (Twilio {error_code[:20]})" if error_code else "")
     await notices.tell_coordinators(
-        session, person.project_id, lambda lang: failure_text(lang, person, reason), now=now
+        session,
+        person.project_id,
+        lambda lang: failure_text(
+            lang, person_ref=person.ref, person_name=person.name, reason=reason
+        ),
+        now=now,
     )

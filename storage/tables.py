@@ -245,3 +245,18 @@ class RateBucket(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=96)
     next_free_at: datetime
+
+
+class EarlyStatus(SQLModel, table=True):
+    """A delivery callback that arrived before the worker recorded the provider's id.
+
+    Twilio can call back within milliseconds of accepting a message; the worker applies
+    these when it records the send, so a fast 'delivered' or 'failed' is never lost.
+    """
+
+    __tablename__ = "early_statuses"
+
+    provider_id: str = Field(max_length=64, primary_key=True)
+    status: str = Field(max_length=16, primary_key=True)
+    error_code: str | None = Field(default=None, max_length=20)
+    received_at: datetime

@@ -348,3 +348,32 @@ async def test_undelivered_status_tells_the_coordinators_once(
     async with stack.core.sessions() as session:
         again = await session.get(OutboxMessage, row.id)
     assert again is not None and again.state == "undelivered"
+
+
+async def test_a_callback_that_beats_the_worker_is_applied_when_the_send_is_recorded(
+    stack: Stack, fake_twilio: Any, fake_telegram: Any
+) -> None:
+    await seed_project(stack.core, people=1)
+    await run_command(
+        stack.core, Actor("test", superuser=True), PROJECT, ["coordinator", "add", "4242"]
+    )
+    await close_month(stack.core, PROJECT, OCTOBER, actor="test")
+    sid = "SM" + "e" * 32
+    fake_twilio.next_sids.append(sid)
+    # Twilio reports failure before our worker has even recorded the SID.
+    params = {"MessageSid": sid, "MessageStatus": "failed", "ErrorCode": "30006"}
+    url = PUBLIC_URL + "/webhooks/twilio/status"
+    early = await stack.client.post(
+        "/webhooks/twilio/status",
+        data=params,
+        headers={"X-Twilio-Signature": twilio_signature(url, params)},
+    )
+    assert early.status == 204
+    await stack.deliver()
+    async with stack.core.sessions() as session:
+        row = (
+            await session.exec(select(OutboxMessage).where(OutboxMessage.purpose == "month_end"))
+        ).one()
+    assert row.provider_message_id == sid and row.state == "failed"
+    await stack.deliver()
+    assert any("30006" in text for text in fake_telegram.texts_to(4242))

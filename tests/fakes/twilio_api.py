@@ -26,6 +26,7 @@ class FakeTwilio:
     messages: list[dict[str, str]] = field(default_factory=list)  # accepted messages
     requests: int = 0
     delay: float = 0.0  # seconds before answering, to simulate a stalled provider
+    next_sids: list[str] = field(default_factory=list)  # SIDs to hand out first
     _next: list[Failure] = field(default_factory=list)
     _by_address: dict[str, Failure] = field(default_factory=dict)
 
@@ -64,7 +65,7 @@ class FakeTwilio:
             return _error(failure.status, failure.code, "scripted failure", headers)
         if "To" not in form or "Body" not in form:
             return _error(400, 21604, "A 'To' phone number and a 'Body' are required.")
-        sid = "SM" + uuid.uuid4().hex
+        sid = self.next_sids.pop(0) if self.next_sids else "SM" + uuid.uuid4().hex
         self.messages.append({**form, "Sid": sid})
         return web.json_response(_resource(self.account_sid, sid, form), status=201)
 
