@@ -37,8 +37,17 @@ class DeliveryError(TimesignError):
     otherwise the outbox retries later, no earlier than ``retry_after`` seconds.
     """
 
-    def __init__(self, reason: str, *, permanent: bool, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        permanent: bool,
+        retry_after: float | None = None,
+        opted_out: bool = False,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.retry_after = retry_after
+        # The recipient told the provider to stop (Twilio 21610): record it as an opt-out.
+        self.opted_out = opted_out

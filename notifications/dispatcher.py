@@ -105,7 +105,7 @@ class Dispatcher:
             sent = await self._transports[row.channel].send(envelope)
         except DeliveryError as error:
             if error.permanent or row.attempts >= MAX_ATTEMPTS:
-                await self._fail(row, error.reason)
+                await self._fail(row, error.reason, opted_out=error.opted_out)
             else:
                 await self._retry(row, error)
             return
@@ -165,7 +165,7 @@ class Dispatcher:
             )
         log.info("outbox %s: transient failure (%s), retry in %s", row.id, error.reason, wait)
 
-    async def _fail(self, row: OutboxMessage, reason: str) -> None:
+    async def _fail(self, row: OutboxMessage, reason: str, *, opted_out: bool = False) -> None:
         assert row.id is not None
         now = self._clock()
         async with transaction(self._sessions) as session:
@@ -190,6 +190,19 @@ class Dispatcher:
             )
             if row.person_id is not None and row.purpose != "coordinator":
                 person = await session.get(Person, row.person_id)
+                if person is not None and opted_out and row.channel == "sms":
+                    # Twilio refuses SMS to this number until the person sends START again:
+                    # record it so closes and reminders stop queueing SMS that will fail.
+                    person.sms_opted_out = True
+                    session.add(person)
+                    audit.record(
+                        session,
+                        at=now,
+                        actor="twilio",
+                        action="person.opt_out",
+                        project_id=person.project_id,
+                        person=person.ref,
+                    )
                 if person is not None:
                     await self._after_permanent_failure(session, row, person, reason, now)
         log.warning("outbox %s: failed for good over %s: %s", row.id, row.channel, reason)

@@ -33,6 +33,7 @@ PERMANENT_CODES = {
     21614: "not a mobile number",
 }
 TOO_MANY_REQUESTS = 20429
+OPTED_OUT = 21610
 
 # Retry-After of the response this task last got: twilio's exceptions drop the headers.
 _retry_after: ContextVar[float | None] = ContextVar("twilio_retry_after", default=None)
@@ -64,7 +65,9 @@ def classify(error: TwilioRestException, *, retry_after: float | None = None) ->
     if error.status >= 500:
         return DeliveryError(f"{label}: server error", permanent=False, retry_after=retry_after)
     if code in PERMANENT_CODES:
-        return DeliveryError(f"{label}: {PERMANENT_CODES[code]}", permanent=True)
+        return DeliveryError(
+            f"{label}: {PERMANENT_CODES[code]}", permanent=True, opted_out=code == OPTED_OUT
+        )
     # Any other 4xx is a request Twilio will refuse again (bad credentials, bad sender).
     return DeliveryError(f"{label}: refused", permanent=True)
 

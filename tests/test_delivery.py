@@ -237,6 +237,11 @@ async def test_twilio_permanent_error_fails_the_message_and_tells_coordinators(
     assert await stack.deliver() == 0
     assert fake_twilio.requests == 1 and fake_twilio.sent_to(phone) == []
 
+    # An opt-out at Twilio is recorded on the person, so later closes do not queue SMS.
+    async with stack.core.sessions() as session:
+        person = (await session.exec(select(Person).where(Person.ref == "P-0001"))).one()
+    assert person.sms_opted_out is (code == 21610)
+
 
 # --- Telegram -----------------------------------------------------------------------------
 
