@@ -246,11 +246,7 @@ async def test_close_in_chat_asks_for_a_button_press_first(
     await eva_with_hours(stack, fake)
     preview = await say(stack, fake, c, "/close 2026-10")
     assert "1 person, 6 h in all" in preview
-    [markup] = [
-        json.loads(p["reply_markup"]) if isinstance(p["reply_markup"], str) else p["reply_markup"]
-        for p in fake.calls("sendMessage")
-        if "reply_markup" in p and str(p["chat_id"]) == str(c)
-    ]
+    markup = only_keyboard(fake, c)
     data = markup["inline_keyboard"][0][0]["callback_data"]
     assert data == "close 2026-10 confirmed"
     async with stack.core.sessions() as session:
@@ -258,6 +254,16 @@ async def test_close_in_chat_asks_for_a_button_press_first(
     # A viewer pressing the same button is refused like the command itself.
     assert "needs the coordinator role" in await press(stack, fake, VIEWER, data)
     assert "1 summaries queued" in await press(stack, fake, c, data)
+
+
+def only_keyboard(fake: Any, chat: int) -> dict[str, Any]:
+    """The one inline keyboard sent to ``chat`` so far."""
+    [markup] = [
+        json.loads(p["reply_markup"]) if isinstance(p["reply_markup"], str) else p["reply_markup"]
+        for p in fake.calls("sendMessage")
+        if "reply_markup" in p and str(p["chat_id"]) == str(chat)
+    ]
+    return dict(markup)
 
 
 async def press(stack: Stack, fake: Any, user: int, data: str) -> str:
@@ -295,11 +301,7 @@ async def test_unsigned_buttons_remind_and_issue_a_new_code(
     await say(stack, fake, c, "/close 2026-10 confirmed")
     listing = await say(stack, fake, c, "/unsigned 2026-10")
     assert "P-0001 Eva" in listing and "no reminder yet" in listing
-    [markup] = [
-        json.loads(p["reply_markup"]) if isinstance(p["reply_markup"], str) else p["reply_markup"]
-        for p in fake.calls("sendMessage")
-        if "reply_markup" in p and str(p["chat_id"]) == str(c)
-    ]
+    markup = only_keyboard(fake, c)
     remind, new_code = (row[0]["callback_data"] for row in markup["inline_keyboard"])
     assert (remind, new_code) == ("remind 2026-10 P-0001", "reissue P-0001 2026-10")
     assert "Reminded P-0001" in await press(stack, fake, c, remind)
