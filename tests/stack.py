@@ -7,10 +7,13 @@ talking to the fake Telegram and Twilio servers from tests/fakes.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -181,3 +184,23 @@ async def stack(
     finally:
         await client.close()
         await runtime.aclose()
+
+
+async def post_update_and_answer(
+    stack: Stack, fake: Any, chat: int, update: dict[str, Any], *, seconds: float = 5.0
+) -> str:
+    """POST ``update`` to the Telegram webhook and return what the bot then sent to
+    ``chat`` (all pages of a long answer, joined)."""
+    before = len(fake.texts_to(chat))
+    response = await stack.client.post(
+        "/webhooks/telegram",
+        data=json.dumps(update),
+        headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+    )
+    assert response.status == 200
+    for _ in range(int(seconds / 0.02)):
+        if len(fake.texts_to(chat)) > before:
+            await asyncio.sleep(0.05)  # let every page of a long answer arrive
+            return "\n".join(fake.texts_to(chat)[before:])
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no answer in chat {chat} to update {update.get('update_id')}")

@@ -23,7 +23,7 @@ from bot.grants import grant, use_project
 from bot.registry import NewPerson, add_activity, add_person, create_project, record_hours
 from storage import queries
 from storage.tables import AuditEvent, TimeEntry
-from tests.stack import PROJECT, WEBHOOK_SECRET, Stack
+from tests.stack import PROJECT, WEBHOOK_SECRET, Stack, post_update_and_answer
 
 COORDINATOR, VIEWER = 201, 202
 _ids = itertools.count(80_000)
@@ -166,20 +166,8 @@ async def upload(
     update_id = update_id or next(_ids)
     file_id = f"file{update_id}"
     fake.files[f"documents/{file_id}"] = content
-    before = len(fake.texts_to(user))
     update = _document(update_id, user, name, file_id, len(content) if size is None else size)
-    response = await stack.client.post(
-        "/webhooks/telegram",
-        data=json.dumps(update),
-        headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
-    )
-    assert response.status == 200
-    for _ in range(1500):
-        if len(fake.texts_to(user)) > before:
-            await asyncio.sleep(0.05)
-            return "\n".join(fake.texts_to(user)[before:])
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"no answer to {name}")
+    return await post_update_and_answer(stack, fake, user, update, seconds=30)
 
 
 async def _entries(core: Core) -> list[tuple[int, date, int]]:

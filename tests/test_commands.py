@@ -15,7 +15,7 @@ from bot.commands import run_command
 from bot.errors import InputError
 from storage.tables import AuditEvent, MonthlySummary, Person, TimeEntry
 from storage.tables import Project as ProjectRow
-from tests.stack import SUPERUSER_ID, WEBHOOK_SECRET, Stack
+from tests.stack import SUPERUSER_ID, WEBHOOK_SECRET, Stack, post_update_and_answer
 
 ADMIN, COORDINATOR, VIEWER, OTHER, STRANGER = 101, 102, 103, 104, 105
 _ids = itertools.count(5000)
@@ -37,19 +37,9 @@ def _update(update_id: int, user: int, text: str) -> dict[str, Any]:
 
 async def say(stack: Stack, fake: Any, user: int, text: str, update_id: int | None = None) -> str:
     """Send ``text`` as ``user`` and return the bot's answer (all pages joined)."""
-    before = len(fake.texts_to(user))
-    response = await stack.client.post(
-        "/webhooks/telegram",
-        data=json.dumps(_update(update_id or next(_ids), user, text)),
-        headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+    return await post_update_and_answer(
+        stack, fake, user, _update(update_id or next(_ids), user, text)
     )
-    assert response.status == 200
-    for _ in range(250):
-        if len(fake.texts_to(user)) > before:
-            await asyncio.sleep(0.05)  # let every page of a long answer arrive
-            return "\n".join(fake.texts_to(user)[before:])
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"no answer to {text!r}")
 
 
 async def setup_projects(stack: Stack, fake: Any) -> None:
@@ -267,7 +257,6 @@ def only_keyboard(fake: Any, chat: int) -> dict[str, Any]:
 
 
 async def press(stack: Stack, fake: Any, user: int, data: str) -> str:
-    before = len(fake.texts_to(user))
     update_id = next(_ids)
     payload = {
         "update_id": update_id,
@@ -278,17 +267,7 @@ async def press(stack: Stack, fake: Any, user: int, data: str) -> str:
             "data": data,
         },
     }
-    response = await stack.client.post(
-        "/webhooks/telegram",
-        data=json.dumps(payload),
-        headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
-    )
-    assert response.status == 200
-    for _ in range(250):
-        if len(fake.texts_to(user)) > before:
-            return "\n".join(fake.texts_to(user)[before:])
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"no answer to the button {data!r}")
+    return await post_update_and_answer(stack, fake, user, payload)
 
 
 async def test_unsigned_buttons_remind_and_issue_a_new_code(
