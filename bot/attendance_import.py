@@ -21,7 +21,7 @@ from bot.command_request import Request
 from bot.context import Core
 from bot.errors import InputError
 from bot.hours import format_hours
-from bot.registry import record_day
+from bot.recording import record_day
 from storage import audit, queries
 from storage.db import transaction
 from storage.tables import Activity, Person, Project

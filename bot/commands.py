@@ -23,6 +23,7 @@ from bot.errors import InputError
 from bot.grants import grant, use_project
 from bot.hours import format_hours, parse_hours
 from bot.months import Month, current_month
+from bot.recording import record_hours
 from bot.registry import (
     ACTIVITY_KINDS,
     LANGUAGES,
@@ -31,7 +32,6 @@ from bot.registry import (
     add_activity,
     add_person,
     create_project,
-    record_hours,
 )
 from storage import audit, queries
 from storage.db import transaction

@@ -20,7 +20,8 @@ from bot.conversation import Inbound, accept_reply
 from bot.errors import InputError
 from bot.hours import parse_hours
 from bot.months import current_month
-from bot.registry import NewPerson, add_activity, add_person, create_project, record_hours
+from bot.recording import record_hours
+from bot.registry import NewPerson, add_activity, add_person, create_project
 from bot.verification import verify
 from bot.wiring import build_core, worker_name
 from notifications.console import ConsoleTransport

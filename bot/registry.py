@@ -1,4 +1,4 @@
-"""Registering projects, activities, people and hours: the writes coordinators make.
+"""Registering projects, activities and people: the writes coordinators make first.
 
 Each function is one transaction with one audit event. Protected identities are
 refused before anything is written: the seeds forbid registering them in a digital
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -18,12 +18,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import Core
 from bot.errors import InputError, ProtectedIdentityError
-from bot.months import Month, local_today
 from bot.phones import to_e164
-from bot.rules import HoursContext, check_hours
 from storage import audit, queries
 from storage.db import transaction
-from storage.tables import Activity, Person, Project, TimeEntry
+from storage.tables import Activity, Person, Project
 
 PERSON_KINDS = ("participant", "staff")
 ACTIVITY_KINDS = ("training", "internship", "counselling", "other")
@@ -81,7 +79,7 @@ async def create_project(
     return project
 
 
-async def _project(session: AsyncSession, code: str) -> Project:
+async def existing_project(session: AsyncSession, code: str) -> Project:
     project = await queries.project_by_code(session, code)
     if project is None:
         raise InputError(f"There is no project {code}.")
@@ -106,7 +104,7 @@ async def add_activity(
         raise InputError("Give the activity a name.")
     now = core.clock()
     async with transaction(core.sessions) as session:
-        project = await _project(session, project_code)
+        project = await existing_project(session, project_code)
         assert project.id is not None
         count = await session.exec(
             select(sa.func.count()).select_from(Activity).where(Activity.project_id == project.id)
@@ -148,7 +146,7 @@ async def add_person(core: Core, project_code: str, new: NewPerson, *, actor: st
         raise InputError("Give the person's name.")
     now = core.clock()
     async with transaction(core.sessions) as session:
-        project = await _project(session, project_code)
+        project = await existing_project(session, project_code)
         assert project.id is not None
         phone = to_e164(new.phone, project.country) if new.phone else None
         if phone is not None:
@@ -182,128 +180,3 @@ async def add_person(core: Core, project_code: str, new: NewPerson, *, actor: st
             person=person.ref,
         )
     return person
-
-
-@dataclass(frozen=True)
-class RecordedHours:
-    entry: TimeEntry
-    warnings: list[str]
-
-
-async def record_hours(
-    core: Core,
-    project_code: str,
-    *,
-    person_ref: str,
-    activity_ref: str,
-    day: date,
-    minutes: int,
-    actor: str,
-    correction: bool = False,
-) -> RecordedHours:
-    """Record or replace one day after every hours rule has passed.
-
-    A month that a person has signed changes only by an explicit ``correction``: the
-    next close then supersedes the signed summary and sends the new one for signing.
-    """
-    now = core.clock()
-    async with transaction(core.sessions) as session:
-        project = await _project(session, project_code)
-        person = (
-            await session.exec(
-                select(Person).where(Person.project_id == project.id, Person.ref == person_ref)
-            )
-        ).first()
-        activity = (
-            await session.exec(
-                select(Activity).where(
-                    Activity.project_id == project.id, Activity.ref == activity_ref
-                )
-            )
-        ).first()
-        if person is None or person.id is None:
-            raise InputError(f"There is no person {person_ref} in {project.code}.")
-        if activity is None or activity.id is None:
-            raise InputError(f"There is no activity {activity_ref} in {project.code}.")
-        recorded = await record_day(
-            session, project, person, activity, day, minutes, now=now, correction=correction
-        )
-        audit.record(
-            session,
-            at=now,
-            actor=actor,
-            action="hours.correct" if correction else "hours.record",
-            project_id=project.id,
-            person=person.ref,
-            activity=activity.ref,
-            day=day.isoformat(),
-            minutes=minutes,
-        )
-    return recorded
-
-
-async def refuse_signed_month(
-    session: AsyncSession, person: Person, day: date, *, correction: bool
-) -> None:
-    """A signed month changes only by an explicit correction, which the next close re-sends."""
-    assert person.id is not None
-    month = str(Month.of(day))
-    if not correction and await queries.has_signed_summary(session, person.id, month):
-        raise InputError(
-            f"{person.ref} has signed {month} already; record a correction to change it "
-            "(the corrected month is sent for signing again)."
-        )
-
-
-async def record_day(
-    session: AsyncSession,
-    project: Project,
-    person: Person,
-    activity: Activity,
-    day: date,
-    minutes: int,
-    *,
-    now: datetime,
-    correction: bool = False,
-) -> RecordedHours:
-    """Check every hours rule for one day against what ``session`` sees, then add or
-    replace the entry. No audit event and no commit: the caller's transaction owns both,
-    so an attendance list can record many days, each checked against the ones before it.
-    """
-    assert person.id is not None and activity.id is not None
-    entry = await queries.entry_on(session, person.id, activity.id, day)
-    await refuse_signed_month(session, person, day, correction=correction)
-    around = await queries.minutes_around(
-        session, person.id, day, activity.kind, excluding=entry.id if entry else None
-    )
-    warnings = check_hours(
-        day,
-        minutes,
-        HoursContext(
-            today=local_today(now, project.time_zone),
-            country=project.country,
-            programme_period=project.programme_period,
-            person_kind=person.kind,
-            reduced_hours=person.reduced_hours,
-            activity_kind=activity.kind,
-            activity_starts=activity.starts_on,
-            activity_ends=activity.ends_on,
-            allows_holidays=activity.allows_holidays,
-            same_kind_day_minutes=around["same_kind_day"],
-            same_kind_week_minutes=around["same_kind_week"],
-            person_day_minutes=around["person_day"],
-            year_minutes=around["year"],
-        ),
-    )
-    if entry is None:
-        entry = TimeEntry(
-            person_id=person.id,
-            activity_id=activity.id,
-            day=day,
-            minutes=minutes,
-            recorded_at=now,
-        )
-    else:
-        entry.minutes, entry.recorded_at = minutes, now
-    session.add(entry)
-    return RecordedHours(entry, warnings)

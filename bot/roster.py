@@ -14,7 +14,8 @@ from sqlmodel import col, select
 from bot.context import Core
 from bot.errors import InputError
 from bot.phones import to_e164
-from bot.registry import LANGUAGES, refuse_signed_month
+from bot.recording import refuse_signed_month
+from bot.registry import LANGUAGES
 from storage import audit, queries
 from storage.db import transaction
 from storage.tables import Activity, Person, Project, TimeEntry

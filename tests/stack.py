@@ -21,7 +21,8 @@ from twilio.request_validator import RequestValidator
 
 from bot.config import Settings, load_settings
 from bot.context import Core
-from bot.registry import NewPerson, add_activity, add_person, create_project, record_hours
+from bot.recording import record_hours
+from bot.registry import NewPerson, add_activity, add_person, create_project
 from bot.wiring import Runtime, build_core, build_runtime
 from handlers.telegram_bot import install_handlers, new_application
 from handlers.web import create_app

@@ -20,7 +20,8 @@ from bot.commands import run_command
 from bot.context import Core
 from bot.errors import InputError
 from bot.grants import grant, use_project
-from bot.registry import NewPerson, add_activity, add_person, create_project, record_hours
+from bot.recording import record_hours
+from bot.registry import NewPerson, add_activity, add_person, create_project
 from storage import queries
 from storage.tables import AuditEvent, TimeEntry
 from tests.stack import PROJECT, WEBHOOK_SECRET, Stack, post_update_and_answer

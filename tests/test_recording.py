@@ -13,7 +13,8 @@ from bot.context import Core
 from bot.conversation import Inbound, accept_reply
 from bot.errors import InputError
 from bot.months import Month
-from bot.registry import NewPerson, add_activity, add_person, create_project, record_hours
+from bot.recording import record_hours
+from bot.registry import NewPerson, add_activity, add_person, create_project
 from storage.tables import AuditEvent, OutboxMessage, TimeEntry
 from tests.stack import PROJECT
 

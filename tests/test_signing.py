@@ -15,7 +15,8 @@ from bot.context import Core
 from bot.conversation import Answer, Inbound, accept_reply
 from bot.errors import InputError, ProtectedIdentityError
 from bot.months import Month
-from bot.registry import NewPerson, add_person, record_hours
+from bot.recording import record_hours
+from bot.registry import NewPerson, add_person
 from storage.tables import (
     AuditEvent,
     InboundMessage,
