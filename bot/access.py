@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.errors import InputError
+from notifications.i18n import Message
 
 ROLES = ("viewer", "coordinator", "admin")
 SUPERUSER = "superuser"
@@ -26,18 +27,32 @@ class Actor:
     name: str
     telegram_user_id: int | None = None
     superuser: bool = False
-    language: str = "en"
+    language: str | None = None  # the Telegram app's language, if timesign speaks it
 
 
 def may(role: str | None, needed: str) -> bool:
     return role is not None and _RANK[role] >= _RANK[needed]
 
 
-def require(role: str | None, needed: str, what: str) -> None:
+def require(role: str | None, needed: str, what: Message) -> None:
     if may(role, needed):
         return
     if role is None:
-        raise AccessDenied(
-            "Sorry, this chat has no access to that project. Ask its admin to add you."
-        )
-    raise AccessDenied(f"{what} needs the {needed} role; you are {role} here.")
+        raise AccessDenied(NO_ACCESS)
+    raise AccessDenied(
+        "%(what)s needs the %(needed)s role; you are %(role)s here.",
+        what=what,
+        needed=ROLE_NAMES[needed],
+        role=ROLE_NAMES[role],
+    )
+
+
+# The same sentence whether the project exists or not: a refusal tells nothing.
+NO_ACCESS = Message("Sorry, this chat has no access to that project. Ask its admin to add you.")
+# Role names as they read in sentences; the command words stay English.
+ROLE_NAMES = {
+    "viewer": Message("viewer"),
+    "coordinator": Message("coordinator"),
+    "admin": Message("admin"),
+    SUPERUSER: Message("superuser"),
+}

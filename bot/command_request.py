@@ -6,9 +6,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 
-from bot.access import Actor, require
+from bot.access import SUPERUSER, Actor, require
+from bot.chat_language import answer_language
 from bot.context import Core
 from bot.errors import InputError
+from notifications.i18n import Message
+from storage import queries
+from storage.db import transaction
 from storage.tables import Project
 
 
@@ -21,14 +25,52 @@ class Request:
     args: list[str]
     known: bool = True  # a superuser, or has a role in some project
     bot_username: str | None = None  # for invite links; None outside Telegram
+    language: str = "en"  # the language answers are written in
+    usage: str = ""  # the command's syntax, as /help shows it
 
     def need(self, role: str, what: str) -> Project:
+        """The chat's project, if the actor's role reaches ``role``; ``what`` names the
+        refused action in the refusal ("Adding people needs the coordinator role")."""
         if self.project is None and not self.known:
-            require(None, role, what)  # a stranger: one polite sentence, audited
+            require(None, role, Message(what))  # a stranger: one polite sentence, audited
         if self.project is None:
             raise InputError("Choose a project first: /project use <code>.")
-        require(self.role, role, what)
+        require(self.role, role, Message(what))
         return self.project
+
+    def usage_error(self, hint: Message | None = None) -> InputError:
+        """Wrong arguments: the command's syntax, and what else helps (a list of kinds)."""
+        if hint is None:
+            return InputError("Usage: %(usage)s", usage=self.usage)
+        return InputError("Usage: %(usage)s; %(hint)s", usage=self.usage, hint=hint)
+
+    def say(self, msgid: str, /, **values: object) -> str:
+        """``msgid`` in the language of whoever asked."""
+        return Message(msgid, **values).text(self.language)
+
+
+async def open_request(
+    core: Core,
+    actor: Actor,
+    project_code: str | None,
+    args: list[str],
+    *,
+    bot_username: str | None = None,
+) -> Request:
+    """Who is asking, in which project, with which role, reading which language."""
+    async with transaction(core.sessions) as session:
+        project = await queries.project_by_code(session, project_code) if project_code else None
+        language = await answer_language(session, actor, project)
+        if project_code and project is None:
+            raise InputError(Message("There is no project %(code)s.", code=project_code[:32]))
+        role = await queries.role_of(session, project, actor.telegram_user_id)
+        known = actor.superuser or (
+            actor.telegram_user_id is not None
+            and await queries.has_any_role(session, actor.telegram_user_id)
+        )
+    if actor.superuser:
+        role = SUPERUSER
+    return Request(core, actor, project, role, args, known, bot_username, language)
 
 
 @dataclass(frozen=True)
@@ -37,6 +79,7 @@ class CommandReply:
 
     text: str
     buttons: tuple[tuple[str, str], ...] = ()
+    refused: bool = False  # the command changed nothing; ``text`` says why
 
 
 Handler = Callable[[Request], Awaitable[str | CommandReply]]

@@ -9,15 +9,24 @@ Names with spaces are quoted: ``/person add "Anna Berg" 0701234567``.
 from __future__ import annotations
 
 import shlex
+from dataclasses import replace
 
 from bot import commands_project as project_commands
 from bot import commands_roster as roster_commands
 from bot import commands_signing as signing_commands
 from bot import reports
-from bot.access import ROLES, SUPERUSER, AccessDenied, Actor, may
+from bot.access import NO_ACCESS, ROLES, SUPERUSER, AccessDenied, Actor, may
 from bot.attendance_import import import_command
+from bot.chat_language import choose_language
 from bot.closing import close_month, preview_close
-from bot.command_request import Command, CommandReply, Request, parse_date, take_flag
+from bot.command_request import (
+    Command,
+    CommandReply,
+    Request,
+    open_request,
+    parse_date,
+    take_flag,
+)
 from bot.context import Core
 from bot.errors import InputError
 from bot.grants import grant, use_project
@@ -33,6 +42,7 @@ from bot.registry import (
     add_person,
     create_project,
 )
+from notifications.i18n import Message
 from storage import audit, queries
 from storage.db import transaction
 from storage.tables import Project
@@ -227,8 +237,9 @@ def split(text: str) -> list[str]:
         raise InputError('A quote is not closed; write names as "Anna Berg".') from None
 
 
-def help_text(role: str | None) -> str:
-    lines = ["Commands you may use here:", "/project use <code>", "/help"]
+def help_text(role: str | None, language: str) -> str:
+    lines = [Message("Commands you may use here:").text(language), "/project use <code>"]
+    lines += ["/language sv|en|pl", "/help"]
     lines += [c.usage for c in COMMANDS.values() if may(role, c.role)]
     return "\n".join(lines)
 
@@ -241,42 +252,60 @@ async def run_command(
     *,
     bot_username: str | None = None,
 ) -> CommandReply:
-    """Run one command for ``actor`` in ``project_code``; refusals are audited and raised."""
+    """Run one command for ``actor`` in ``project_code``, answered in the actor's language.
+
+    A refusal is a ``CommandReply`` with ``refused`` set; access refusals are audited.
+    """
+    language = actor.language or "en"
+    try:
+        request = await open_request(
+            core, actor, project_code, words[2:], bot_username=bot_username
+        )
+        language = request.language
+        return await _dispatch(request, words)
+    except InputError as error:
+        return CommandReply(error.text(language), refused=True)
+
+
+async def _dispatch(request: Request, words: list[str]) -> CommandReply:
     if not words:
         raise InputError("Which command? Try /help.")
     name = words[0].lstrip("/").split("@")[0].lower()
     sub = words[1].lower() if len(words) > 1 else None
-    async with transaction(core.sessions) as session:
-        project = await queries.project_by_code(session, project_code) if project_code else None
-        if project_code and project is None:
-            raise InputError(f"There is no project {project_code[:32]}.")
-        role = await queries.role_of(session, project, actor.telegram_user_id)
-        known = actor.superuser or (
-            actor.telegram_user_id is not None
-            and await queries.has_any_role(session, actor.telegram_user_id)
-        )
-    if actor.superuser:
-        role = SUPERUSER
-    if name == "help":
-        return CommandReply(
-            help_text(role if project else (SUPERUSER if actor.superuser else None))
-        )
-    if name == "project" and sub == "use":
-        try:
-            return CommandReply(await use_project(core, actor, words[2:]))
-        except AccessDenied:
-            await record_refusal(core, actor, None, command="project use", role=None)
-            raise
-    command = COMMANDS.get((name, sub)) or COMMANDS.get((name, None))
-    if command is None:
-        raise InputError(f"I do not know /{name[:20]}. Try /help.")
-    args = words[2:] if (name, sub) in COMMANDS else words[1:]
     try:
-        answer = await command.run(Request(core, actor, project, role, args, known, bot_username))
+        answer = await _run(request, name, sub, words)
     except AccessDenied:
-        await record_refusal(core, actor, project, command=name, role=role)
+        # /project use names another project: the refusal belongs to no project.
+        choosing = (name, sub) == ("project", "use")
+        await record_refusal(
+            request.core,
+            request.actor,
+            None if choosing else request.project,
+            command="project use" if choosing else name,
+            role=None if choosing else request.role,
+        )
         raise
     return answer if isinstance(answer, CommandReply) else CommandReply(answer)
+
+
+async def _run(
+    request: Request, name: str, sub: str | None, words: list[str]
+) -> str | CommandReply:
+    core, actor = request.core, request.actor
+    if name == "help":
+        role = request.role if request.project else (SUPERUSER if actor.superuser else None)
+        return help_text(role, request.language)
+    if name == "language":
+        if not request.known:
+            raise AccessDenied(NO_ACCESS)
+        return await choose_language(core, actor, words[1:], current=request.language)
+    if name == "project" and sub == "use":
+        return await use_project(core, actor, words[2:], request.language)
+    command = COMMANDS.get((name, sub)) or COMMANDS.get((name, None))
+    if command is None:
+        raise InputError("I do not know /%(name)s. Try /help.", name=name[:20])
+    args = words[2:] if (name, sub) in COMMANDS else words[1:]
+    return await command.run(replace(request, args=args, usage=command.usage))
 
 
 async def record_refusal(

@@ -19,7 +19,7 @@ from bot import signing
 from bot.context import Core
 from bot.phones import language_for_number
 from bot.replies import Intent, Reply, parse_reply
-from notifications import texts
+from notifications import coordinator_texts, texts
 from notifications.sms_segments import fit_sms
 from storage import audit, notices, queries
 from storage.db import transaction
@@ -157,7 +157,7 @@ async def _set_sms_opt_out(
     await notices.tell_coordinators(
         session,
         person.project_id,
-        lambda lang: texts.coordinator_opt_out(
+        lambda lang: coordinator_texts.opt_out(
             lang, person_ref=person.ref, person_name=person.name, opted_out=opted_out
         ),
         now=now,

@@ -13,6 +13,8 @@ the outbox dispatcher never need to know about Twilio, Telegram or SQLAlchemy::
 
 from __future__ import annotations
 
+from notifications.i18n import Message, Translatable
+
 
 class TimesignError(Exception):
     """Base of every error timesign raises on purpose."""
@@ -23,7 +25,21 @@ class ConfigError(TimesignError):
 
 
 class InputError(TimesignError):
-    """Refused input; ``str(error)`` is a sentence fit to show the person who sent it."""
+    """Refused input: a sentence fit to show the person who sent it, in their language.
+
+    ``InputError("There is no project %(code)s.", code=code)``: the message id is English
+    and ``str(error)`` renders it in English (logs, tests); whoever answers the sender
+    uses ``error.text(language)``.
+    """
+
+    def __init__(self, message: str | Translatable, /, **values: object) -> None:
+        self.message: Translatable = (
+            Message(message, **values) if isinstance(message, str) else message
+        )
+        super().__init__(self.message.text("en"))
+
+    def text(self, language: str) -> str:
+        return self.message.text(language)
 
 
 class ProtectedIdentityError(InputError):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlmodel import select
 
-from bot.access import SUPERUSER, AccessDenied, Actor
+from bot.access import NO_ACCESS, ROLE_NAMES, SUPERUSER, AccessDenied, Actor
 from bot.context import Core
 from bot.errors import InputError
+from notifications.i18n import Message
 from storage import audit, queries
 from storage.db import transaction
 from storage.tables import ChatProject, Coordinator, Project
@@ -49,10 +50,10 @@ async def grant(
         )
 
 
-async def use_project(core: Core, actor: Actor, args: list[str]) -> str:
+async def use_project(core: Core, actor: Actor, args: list[str], language: str) -> str:
     """``/project use <code>``: only a project where the actor has a role (or a superuser)."""
     if len(args) != 1:
-        raise InputError("Usage: /project use <code>")
+        raise InputError("Usage: %(usage)s", usage="/project use <code>")
     now = core.clock()
     async with transaction(core.sessions) as session:
         project = await queries.project_by_code(session, args[0].upper())
@@ -61,9 +62,7 @@ async def use_project(core: Core, actor: Actor, args: list[str]) -> str:
             role = SUPERUSER
         if project is None or project.id is None or role is None:
             # The same sentence whether the project exists or not: nothing leaks.
-            raise AccessDenied(
-                "Sorry, this chat has no access to that project. Ask its admin to add you."
-            )
+            raise AccessDenied(NO_ACCESS)
         if actor.telegram_user_id is not None:
             await session.exec(
                 sa.delete(ChatProject).where(
@@ -75,4 +74,9 @@ async def use_project(core: Core, actor: Actor, args: list[str]) -> str:
                     telegram_user_id=actor.telegram_user_id, project_id=project.id, chosen_at=now
                 )
             )
-        return f"This chat now works on {project.code} ({project.name}) as {role}."
+        return Message(
+            "This chat now works on %(code)s (%(name)s) as %(role)s.",
+            code=project.code,
+            name=project.name,
+            role=ROLE_NAMES[role],
+        ).text(language)

@@ -21,7 +21,7 @@ from bot.months import Month
 from bot.reminders import next_reminder, policy_of
 from bot.routing import route_for
 from bot.summary import summary_lines
-from notifications import texts
+from notifications import coordinator_texts, texts
 from storage import audit, notices, queries
 from storage.db import transaction
 from storage.outbox import Outgoing, enqueue
@@ -194,7 +194,7 @@ async def tell_unsigned_once(core: Core, project_id: int, month: str, now: datet
                 await notices.tell_coordinators(
                     session,
                     project_id,
-                    lambda lang: texts.coordinator_unsigned_list(
+                    lambda lang: coordinator_texts.unsigned_list(
                         lang, month=Month.parse(month).first_day, people=people
                     ),
                     now=now,

@@ -18,7 +18,7 @@ from bot.codes import code_matches
 from bot.context import Core
 from bot.evidence import new_receipt, seal
 from bot.months import Month
-from notifications import texts
+from notifications import coordinator_texts, texts
 from storage import audit, notices, queries
 from storage.tables import MonthlySummary, Person, Signature, SigningCode
 
@@ -191,7 +191,7 @@ async def dispute(
     await notices.tell_coordinators(
         session,
         pending.project_id,
-        lambda lang: texts.coordinator_dispute(
+        lambda lang: coordinator_texts.dispute(
             lang, person_ref=person.ref, person_name=person.name, month=month, reason=reason
         ),
         now=now,

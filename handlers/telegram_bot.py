@@ -90,10 +90,15 @@ def install_handlers(
     application.add_error_handler(_log_error)
 
 
-def _language(update: Update) -> str:
+def _app_language(update: Update) -> str | None:
+    """The language of the sender's Telegram app, if timesign speaks it."""
     user = update.effective_user
     code = (user.language_code or "")[:2] if user else ""
-    return code if code in texts.LANGUAGES else "en"
+    return code if code in texts.LANGUAGES else None
+
+
+def _language(update: Update) -> str:
+    return _app_language(update) or "en"
 
 
 class _Handlers:
@@ -154,7 +159,7 @@ class _Handlers:
             name=f"telegram:{user.id}",
             telegram_user_id=user.id,
             superuser=user.id in self._superusers,
-            language=_language(update),
+            language=_app_language(update),
         )
 
     async def _run(self, update: Update, words: list[str]) -> CommandReply:
@@ -187,8 +192,8 @@ class _Handlers:
     async def _reply(self, update: Update, chat_id: int, line: str) -> None:
         try:
             reply = await self._run(update, split(line))
-        except InputError as error:
-            reply = CommandReply(str(error))
+        except InputError as error:  # a line that does not split into words
+            reply = CommandReply(error.text(_language(update)), refused=True)
         await self._answer(chat_id, reply.text, reply.buttons)
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -15,10 +15,10 @@ from telegram import Bot, Document, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes, MessageHandler, filters
 
-from bot.access import SUPERUSER, AccessDenied, Actor
+from bot.access import AccessDenied, Actor
 from bot.attendance import file_kind, too_large
 from bot.attendance_import import WHAT, import_upload
-from bot.command_request import Request
+from bot.command_request import Request, open_request
 from bot.commands import record_refusal
 from bot.context import Core
 from bot.errors import InputError
@@ -44,25 +44,18 @@ class _Upload:
     async def document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
         assert message is not None and message.document is not None and update.effective_chat
+        actor = self._actor_of(update)
+        assert actor.telegram_user_id is not None
+        async with self._core.sessions() as session:
+            project = await queries.chosen_project(session, actor.telegram_user_id)
+        request = await open_request(self._core, actor, project.code if project else None, [])
         try:
-            text = await self._import(update, context.bot, message.document)
+            text = await self._import(request, context.bot, message.document)
         except InputError as error:
-            text = str(error)
+            text = error.text(request.language)
         await self._answer(update.effective_chat.id, text)
 
-    async def _request(self, actor: Actor) -> Request:
-        user_id = actor.telegram_user_id
-        assert user_id is not None
-        async with self._core.sessions() as session:
-            project = await queries.chosen_project(session, user_id)
-            role = await queries.role_of(session, project, user_id)
-            known = actor.superuser or await queries.has_any_role(session, user_id)
-        return Request(
-            self._core, actor, project, SUPERUSER if actor.superuser else role, [], known
-        )
-
-    async def _import(self, update: Update, bot: Bot, document: Document) -> str:
-        request = await self._request(self._actor_of(update))
+    async def _import(self, request: Request, bot: Bot, document: Document) -> str:
         try:
             request.need("coordinator", WHAT)
         except AccessDenied:

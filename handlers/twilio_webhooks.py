@@ -18,7 +18,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from bot.conversation import Inbound, accept_reply
 from handlers import metrics
 from handlers.keys import CORE, SETTINGS
-from notifications import texts
+from notifications import coordinator_texts
 from storage.delivery import record_status
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ async def status_callback(request: web.Request) -> web.Response:
         status=status,
         error_code=params.get("ErrorCode"),
         now=request.app[CORE].clock(),
-        failure_text=texts.coordinator_delivery_failed,
+        failure_text=coordinator_texts.delivery_failed,
     )
     metrics.WEBHOOK_SECONDS.labels(endpoint="twilio_status").observe(time.perf_counter() - started)
     return web.Response(status=204)

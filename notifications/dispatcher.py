@@ -19,7 +19,7 @@ from bot.code_box import CODE_MARKER, open_code
 from bot.context import Clock
 from bot.errors import DeliveryError
 from bot.routing import sms_route
-from notifications import texts
+from notifications import coordinator_texts
 from notifications.transport import Envelope, Transport
 from storage import audit, delivery, notices
 from storage.db import SessionFactory, transaction
@@ -126,7 +126,7 @@ class Dispatcher:
             if not await finish(session, row.id, self._worker, **values):
                 log.warning("outbox %s: sent, but the claim had expired", row.id)
             await delivery.apply_early_statuses(
-                session, sent.provider_id, now, texts.coordinator_delivery_failed
+                session, sent.provider_id, now, coordinator_texts.delivery_failed
             )
         log.info("outbox %s: sent over %s (%s)", row.id, row.channel, row.purpose)
 
@@ -233,7 +233,7 @@ class Dispatcher:
             await notices.tell_coordinators(
                 session,
                 person.project_id,
-                lambda lang: texts.coordinator_channel_changed(
+                lambda lang: coordinator_texts.channel_changed(
                     lang, person_ref=person.ref, person_name=person.name, channel="sms"
                 ),
                 now=now,
@@ -242,7 +242,7 @@ class Dispatcher:
         await notices.tell_coordinators(
             session,
             person.project_id,
-            lambda lang: texts.coordinator_delivery_failed(
+            lambda lang: coordinator_texts.delivery_failed(
                 lang, person_ref=person.ref, person_name=person.name, reason=reason
             ),
             now=now,

@@ -1,78 +1,16 @@
-"""Every text a participant or coordinator reads, in Swedish, English and Polish.
+"""Every text a participant reads, in Swedish, English and Polish (see ``i18n``).
 
-Message ids are English and live in this module; translations live in gettext
-catalogs (``notifications/locale/<lang>/LC_MESSAGES/timesign.po``), read at run time
-with Babel so no compiled .mo files are kept in the repository. To update them::
-
-    pybabel extract -F babel.cfg -k _:2 -k ngettext:1,2 -o /tmp/timesign.pot .
-    pybabel update -i /tmp/timesign.pot -d notifications/locale -D timesign
-
-SMS cost: texts are short, and locale formatting is cleaned of characters outside
-GSM-7 (CLDR puts no-break spaces in numbers and dates; one of them forces UCS-2, which
-halves what a segment holds).
+SMS cost: texts are short; ``i18n`` cleans locale formatting of characters outside GSM-7.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from functools import lru_cache
-from io import BytesIO
-from pathlib import Path
-from typing import Protocol
 
-from babel.dates import format_date, format_datetime
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
-from babel.support import NullTranslations, Translations
+from notifications.i18n import LANGUAGES, _, catalog, hours, moment, month_name
 
-LANGUAGES = ("sv", "en", "pl")
-LOCALE_DIR = Path(__file__).parent / "locale"
-DOMAIN = "timesign"
-_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
-
-
-class Catalog(Protocol):
-    def gettext(self, message: str) -> str: ...
-    def ngettext(self, singular: str, plural: str, n: int) -> str: ...
-
-
-@lru_cache(maxsize=8)
-def catalog(language: str) -> Catalog:
-    if language not in LANGUAGES or language == "en":
-        return NullTranslations()
-    path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
-    with path.open("rb") as po:
-        messages = read_po(po, locale=language, domain=DOMAIN)
-    compiled = BytesIO()
-    write_mo(compiled, messages)
-    compiled.seek(0)
-    return Translations(compiled, domain=DOMAIN)
-
-
-def _locale(language: str) -> str:
-    return language if language in LANGUAGES else "en"
-
-
-def _(language: str, message: str, **values: object) -> str:
-    text = str(catalog(language).gettext(message))
-    return text % values if values else text
-
-
-def hours(language: str, minutes: int) -> str:
-    """Minutes as locale decimal hours: "7,5 h" (sv, pl), "7.5 h" (en), "8 h"."""
-    number = format_decimal(minutes / 60, format="#,##0.##", locale=_locale(language))
-    return f"{number} h".translate(_SPACES)
-
-
-def month_name(language: str, month: date) -> str:
-    return str(format_date(month, "LLLL yyyy", locale=_locale(language))).translate(_SPACES)
-
-
-def moment(language: str, when: datetime) -> str:
-    formatted = format_datetime(when, "d MMM HH:mm", tzinfo=when.tzinfo, locale=_locale(language))
-    return str(formatted).translate(_SPACES)
+__all__ = ["LANGUAGES", "hours", "moment", "month_name"]
 
 
 def _summary_block(
@@ -288,61 +226,3 @@ def telegram_welcome(language: str) -> str:
 
 def share_contact_button(language: str) -> str:
     return _(language, "Share my phone number")
-
-
-def coordinator_dispute(
-    language: str, *, person_ref: str, person_name: str, month: date, reason: str
-) -> str:
-    return _(
-        language,
-        "%(ref)s %(name)s objects to %(month)s: %(reason)s",
-        ref=person_ref,
-        name=person_name,
-        month=month_name(language, month),
-        reason=reason,
-    )
-
-
-def coordinator_delivery_failed(
-    language: str, *, person_ref: str, person_name: str, reason: str
-) -> str:
-    return _(
-        language,
-        "A message to %(ref)s %(name)s could not be delivered: %(reason)s",
-        ref=person_ref,
-        name=person_name,
-        reason=reason,
-    )
-
-
-def coordinator_opt_out(
-    language: str, *, person_ref: str, person_name: str, opted_out: bool
-) -> str:
-    if opted_out:
-        return _(
-            language, "%(ref)s %(name)s has opted out of SMS.", ref=person_ref, name=person_name
-        )
-    return _(
-        language, "%(ref)s %(name)s has opted in to SMS again.", ref=person_ref, name=person_name
-    )
-
-
-def coordinator_channel_changed(
-    language: str, *, person_ref: str, person_name: str, channel: str
-) -> str:
-    return _(
-        language,
-        "Telegram no longer reaches %(ref)s %(name)s; messages now go by %(channel)s.",
-        ref=person_ref,
-        name=person_name,
-        channel=channel.upper(),
-    )
-
-
-def coordinator_unsigned_list(language: str, *, month: date, people: Sequence[str]) -> str:
-    head = _(
-        language,
-        "Still not signed for %(month)s after the last reminder:",
-        month=month_name(language, month),
-    )
-    return "\n".join([head, *people])

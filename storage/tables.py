@@ -222,6 +222,20 @@ class ChatProject(SQLModel, table=True):
     chosen_at: datetime
 
 
+class ChatLanguage(SQLModel, table=True):
+    """The language a coordinator chose with ``/language``, one per Telegram user.
+
+    Without a row, answers follow the language of the user's Telegram app."""
+
+    __tablename__ = "chat_languages"
+
+    telegram_user_id: int = Field(
+        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    language: str = Field(max_length=5)
+    chosen_at: datetime
+
+
 class ScheduledRun(SQLModel, table=True):
     """Work done once per project and month (``close``, ``unsigned_list``): the unique row
     is the claim, inserted in the same transaction as the work, so racing workers and

@@ -11,8 +11,8 @@ import pytest
 from sqlmodel import select
 
 from bot.access import Actor
+from bot.admin import CLI
 from bot.commands import run_command
-from bot.errors import InputError
 from storage.tables import AuditEvent, MonthlySummary, Person, TimeEntry
 from storage.tables import Project as ProjectRow
 from tests.stack import SUPERUSER_ID, WEBHOOK_SECRET, Stack, post_update_and_answer
@@ -187,17 +187,17 @@ async def test_long_lists_are_paged_under_telegrams_limit(stack: Stack, fake_tel
 
 
 async def test_the_shell_gives_the_same_answers(stack: Stack) -> None:
-    cli = Actor(name="cli", superuser=True)
+    cli = CLI
     created = await run_command(stack.core, cli, None, ["project", "new", "ESF-1", "J"])
     assert "created" in created.text
     answer = await run_command(
         stack.core, cli, "ESF-1", ["activity", "add", "A", "other", "2026-10-01", "2026-10-31"]
     )
     assert answer.text.startswith("A-001")
-    with pytest.raises(InputError, match="Choose a project"):
-        await run_command(stack.core, cli, None, ["close", "2026-10"])
-    with pytest.raises(InputError, match="not a month"):
-        await run_command(stack.core, cli, "ESF-1", ["close", "October"])
+    no_project = await run_command(stack.core, cli, None, ["close", "2026-10"])
+    assert no_project.refused and "Choose a project" in no_project.text
+    bad_month = await run_command(stack.core, cli, "ESF-1", ["close", "October"])
+    assert bad_month.refused and "not a month" in bad_month.text
 
 
 async def test_roster_commands_edit_show_invite_and_delete(

@@ -1,16 +1,12 @@
-"""What a participant's phone shows: month-end SMS cost, GSM-7, and complete translations."""
+"""What a participant's phone shows: month-end SMS cost and GSM-7."""
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_file
-from babel.messages.pofile import read_po
 
 from bot.code_box import CODE_MARKER
 from notifications import texts
@@ -162,75 +158,3 @@ def test_participant_answers_fit_the_segment_budget(language: str) -> None:
 
     for answer in answers:
         assert segment_count(fit_sms(answer)) <= MAX_SEGMENTS, answer
-
-
-# --- translations ----------------------------------------------------------------------
-
-TEXTS_PY = Path(texts.__file__)
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
-
-
-def msgids_used_in_texts() -> set[str | tuple[str, str]]:
-    found: set[str | tuple[str, str]] = set()
-    for _lineno, message, _comments, _context in extract_from_file(
-        "python", str(TEXTS_PY), keywords={"_": (2,), "ngettext": (1, 2)}
-    ):
-        found.add(message if isinstance(message, str) else (message[0], message[1]))
-    return found
-
-
-def read_catalog(language: str) -> Catalog:
-    path = texts.LOCALE_DIR / language / "LC_MESSAGES" / f"{texts.DOMAIN}.po"
-    with path.open("rb") as po:
-        return read_po(po, locale=language, domain=texts.DOMAIN)
-
-
-def test_texts_py_has_messages_to_translate() -> None:
-    used = msgids_used_in_texts()
-
-    assert "Total %(hours)s" in used
-    assert any(isinstance(m, tuple) for m in used)  # the wrong-code plural
-    assert len(used) >= 25
-
-
-@pytest.mark.parametrize("language", ["sv", "pl"])
-def test_every_message_in_texts_py_is_translated(language: str) -> None:
-    catalog = read_catalog(language)
-
-    missing = []
-    for used in msgids_used_in_texts():
-        msgid = used if isinstance(used, str) else used[0]
-        message = catalog.get(msgid)
-        if message is None:
-            missing.append(f"not in catalog: {msgid!r}")
-            continue
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        if not all(strings):
-            missing.append(f"empty msgstr: {msgid!r}")
-        if message.fuzzy:
-            missing.append(f"fuzzy (ignored at run time): {msgid!r}")
-        if isinstance(used, tuple) and not message.pluralizable:
-            missing.append(f"no plural forms: {msgid!r}")
-    assert not missing, "\n".join(missing)
-
-
-@pytest.mark.parametrize("language", ["sv", "pl"])
-def test_translations_keep_the_same_placeholders(language: str) -> None:
-    for message in read_catalog(language):
-        if not message.id:
-            continue  # the header
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        expected = set(PLACEHOLDER.findall(ids[-1]))
-        for translated in strings:
-            assert set(PLACEHOLDER.findall(translated)) == expected, (message.id, translated)
-
-
-@pytest.mark.parametrize("language", ["sv", "pl"])
-def test_wrong_code_answer_is_translated_for_every_count(language: str) -> None:
-    english = {texts.wrong_code("en", tries_left=n) for n in range(1, 21)}
-
-    for n in range(1, 21):
-        answer = texts.wrong_code(language, tries_left=n)
-        assert str(n) in answer
-        assert answer not in english

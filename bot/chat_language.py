@@ -1,0 +1,70 @@
+"""Which language a coordinator reads: command answers and notices alike.
+
+The language chosen with ``/language`` wins; without a choice, the language of the
+user's Telegram app (when it is sv, en or pl); without that, the project's language;
+outside any project, English. Notices (a dispute, a failed delivery) are written when
+the coordinator is not there, from ``Coordinator.language``, so every command copies
+the language it answers in into the user's coordinator rows: notices then read like
+the answers do.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from babel import Locale
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.access import Actor
+from bot.context import Core
+from bot.errors import InputError
+from notifications.i18n import LANGUAGES, Message
+from storage import audit
+from storage.db import transaction
+from storage.tables import ChatLanguage, Coordinator, Project
+
+
+async def answer_language(session: AsyncSession, actor: Actor, project: Project | None) -> str:
+    fallback = project.language if project is not None else "en"
+    if actor.telegram_user_id is None:
+        return actor.language or fallback
+    chosen = await session.get(ChatLanguage, actor.telegram_user_id)
+    language = chosen.language if chosen is not None else actor.language or fallback
+    await session.exec(
+        sa.update(Coordinator)
+        .where(
+            Coordinator.telegram_user_id == actor.telegram_user_id,  # type: ignore[arg-type]
+            Coordinator.language != language,  # type: ignore[arg-type]
+        )
+        .values(language=language)
+    )
+    return language
+
+
+async def choose_language(core: Core, actor: Actor, args: list[str], current: str) -> str:
+    """``/language [sv|en|pl]``: show or set the language this user reads."""
+    if actor.telegram_user_id is None:
+        raise InputError("The shell answers in English; /language is for the chat.")
+    if not args:
+        return Message(
+            "Answers here are in %(language)s. Change it with /language sv, en or pl.",
+            language=Locale.parse(current).get_display_name(current),
+        ).text(current)
+    language = args[0].lower()
+    if len(args) != 1 or language not in LANGUAGES:
+        raise InputError("Usage: /language sv|en|pl")
+    now = core.clock()
+    async with transaction(core.sessions) as session:
+        chosen = await session.get(ChatLanguage, actor.telegram_user_id)
+        if chosen is None:
+            chosen = ChatLanguage(
+                telegram_user_id=actor.telegram_user_id, language=language, chosen_at=now
+            )
+        chosen.language, chosen.chosen_at = language, now
+        session.add(chosen)
+        await session.exec(
+            sa.update(Coordinator)
+            .where(Coordinator.telegram_user_id == actor.telegram_user_id)  # type: ignore[arg-type]
+            .values(language=language)
+        )
+        audit.record(session, at=now, actor=actor.name, action="chat.language", language=language)
+    return Message("From now on I answer in English.").text(language)
