@@ -28,14 +28,15 @@ class Request:
     language: str = "en"  # the language answers are written in
     usage: str = ""  # the command's syntax, as /help shows it
 
-    def need(self, role: str, what: str) -> Project:
+    def need(self, role: str, what: str | Message) -> Project:
         """The chat's project, if the actor's role reaches ``role``; ``what`` names the
         refused action in the refusal ("Adding people needs the coordinator role")."""
+        action = Message(what) if isinstance(what, str) else what
         if self.project is None and not self.known:
-            require(None, role, Message(what))  # a stranger: one polite sentence, audited
+            require(None, role, action)  # a stranger: one polite sentence, audited
         if self.project is None:
             raise InputError("Choose a project first: /project use <code>.")
-        require(self.role, role, Message(what))
+        require(self.role, role, action)
         return self.project
 
     def usage_error(self, hint: Message | None = None) -> InputError:

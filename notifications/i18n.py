@@ -20,7 +20,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
@@ -73,6 +73,7 @@ def _(language: str, message: str, /, **values: object) -> str:
     return text % values if values else text
 
 
+@runtime_checkable
 class Translatable(Protocol):
     def text(self, language: str) -> str: ...
 
@@ -80,8 +81,8 @@ class Translatable(Protocol):
 class Message:
     """A sentence whose reader is not known yet; ``text(language)`` renders it.
 
-    Values may be ``Message``s themselves (translated in the same language) or
-    ``Lines`` (a list of them); anything else is inserted as it is.
+    Values that are ``Translatable`` themselves (a ``Message``, ``Lines``, ``Hours``) are
+    rendered in the same language; anything else is inserted as it is.
     """
 
     __slots__ = ("msgid", "values")
@@ -92,7 +93,7 @@ class Message:
 
     def text(self, language: str) -> str:
         values = {
-            name: value.text(language) if isinstance(value, Message | Lines) else value
+            name: value.text(language) if isinstance(value, Translatable) else value
             for name, value in self.values.items()
         }
         return _(language, self.msgid, **values)
@@ -114,6 +115,21 @@ class Lines:
 
     def text(self, language: str) -> str:
         return "\n".join(p if isinstance(p, str) else p.text(language) for p in self.parts)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+class Hours:
+    """An amount of hours inside a sentence, written the reader's way ("7,5 h", "7.5 h")."""
+
+    __slots__ = ("minutes",)
+
+    def __init__(self, minutes: int) -> None:
+        self.minutes = minutes
+
+    def text(self, language: str) -> str:
+        return hours(language, self.minutes)
 
     def __str__(self) -> str:
         return self.text("en")
