@@ -1,9 +1,13 @@
 """``timesign admin``: coordinator commands from a shell, acting as a superuser.
 
 It answers with the same sentences the chat gives, because it runs the same commands.
+A file the chat would send as a document (a certificate, an export) is written to the
+current directory instead.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from bot.access import Actor
 from bot.commands import run_command
@@ -13,7 +17,6 @@ from bot.errors import InputError
 from bot.wiring import build_core
 from storage.db import create_engine
 
-USAGE = "Usage: timesign admin [--project CODE] <command> [args], e.g. close 2026-10"
 # Scripts read the shell's answers, so they stay English whatever the project speaks.
 CLI = Actor(name="cli", superuser=True, language="en")
 
@@ -21,13 +24,19 @@ CLI = Actor(name="cli", superuser=True, language="en")
 async def run_admin(settings: Settings, project: str | None, words: list[str]) -> str:
     """The command's answer; a refusal is raised as the ``InputError`` it is."""
     if not words:
-        raise InputError(USAGE)
+        raise InputError(
+            "Usage: timesign admin [--project CODE] <command> [args], e.g. close 2026-10"
+        )
     engine = create_engine(settings.database_url)
     try:
         core = build_core(settings, engine, dev=False, clock=system_clock)
         reply = await run_command(core, CLI, project.upper() if project else None, words)
         if reply.refused:
             raise InputError(reply.text)
-        return reply.text
+        if reply.attachment is None:
+            return reply.text
+        path = Path.cwd() / reply.attachment.name
+        path.write_bytes(reply.attachment.content)
+        return f"{reply.text}\n{path}"
     finally:
         await engine.dispose()

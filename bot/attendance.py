@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from babel.numbers import format_decimal
 from openpyxl import load_workbook
 
 from bot.errors import InputError
 from bot.hours import parse_hours
+from notifications.i18n import Message, Translatable, language_or_english
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_LINES = 10_000
@@ -47,7 +49,7 @@ class AttendanceRow:
 @dataclass(frozen=True)
 class LineProblem:
     line: int
-    reason: str
+    reason: Translatable  # rendered in the reader's language; str() is English
 
 
 @dataclass
@@ -73,12 +75,28 @@ def file_kind(filename: str | None, content_start: bytes = b"") -> str:
     )
 
 
-def too_large(size: int) -> str | None:
+class _Megabytes:
+    """A file size in MB with one decimal, written the reader's way ("2,5" in sv)."""
+
+    __slots__ = ("size",)
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def text(self, language: str) -> str:
+        locale = language_or_english(language)
+        return str(format_decimal(self.size / 1024 / 1024, format="0.0", locale=locale))
+
+
+def too_large(size: int) -> Message | None:
+    """The refusal for a file of ``size`` bytes, or None if it may be read."""
     if size <= MAX_BYTES:
         return None
-    return (
-        f"The file is {size / 1024 / 1024:.1f} MB; an attendance list may be at most "
-        f"{MAX_BYTES // 1024 // 1024} MB. Split it into smaller lists and send each."
+    return Message(
+        "The file is %(size)s MB; an attendance list may be at most %(most)s MB. "
+        "Split it into smaller lists and send each.",
+        size=_Megabytes(size),
+        most=MAX_BYTES // 1024 // 1024,
     )
 
 
@@ -109,7 +127,9 @@ def _csv_lines(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
             yield reader.line_num, cells
     except csv.Error as error:
         raise InputError(
-            f"Line {reader.line_num} of the CSV file cannot be read: {error}."
+            "Line %(line)s of the CSV file cannot be read: %(error)s.",
+            line=reader.line_num,
+            error=error,
         ) from None
 
 
@@ -138,10 +158,17 @@ def _header(cells: Sequence[Any]) -> dict[str, int]:
         if column is not None and column not in found:
             found[column] = index
     missing = [column for column in COLUMNS if column not in found]
+    if len(missing) == 1:
+        raise InputError(
+            "The first line must name the columns person, activity, date, hours; "
+            "%(column)s is missing.",
+            column=missing[0],
+        )
     if missing:
         raise InputError(
-            f"The first line must name the columns person, activity, date, hours; "
-            f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing."
+            "The first line must name the columns person, activity, date, hours; "
+            "%(columns)s are missing.",
+            columns=", ".join(missing),
         )
     return found
 
@@ -157,13 +184,14 @@ def _read(lines: Iterable[tuple[int, Sequence[Any]]]) -> AttendanceSheet:
             continue
         if len(sheet.rows) + len(sheet.problems) >= MAX_LINES:
             raise InputError(
-                f"A list may have at most {MAX_LINES} lines; split it and send each part."
+                "A list may have at most %(most)s lines; split it and send each part.",
+                most=MAX_LINES,
             )
         values = {c: cells[i] if i < len(cells) else None for c, i in columns.items()}
         try:
             sheet.rows.append(_row(number, values))
         except InputError as error:
-            sheet.problems.append(LineProblem(number, str(error)))
+            sheet.problems.append(LineProblem(number, error.message))
     if columns is None:
         raise InputError("The list is empty; it needs a header line and one line per day.")
     if not sheet.rows and not sheet.problems:
@@ -195,10 +223,10 @@ def _day(value: Any) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
+        if not text:
+            raise InputError("The date is missing.") from None
         raise InputError(
-            f"'{text[:20]}' is not a date; write it as YYYY-MM-DD."
-            if text
-            else "The date is missing."
+            "'%(text)s' is not a date; write it as YYYY-MM-DD.", text=text[:20]
         ) from None
 
 

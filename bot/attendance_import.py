@@ -20,13 +20,13 @@ from bot.attendance import AttendanceSheet, LineProblem, parse_attendance, too_l
 from bot.command_request import Request
 from bot.context import Core
 from bot.errors import InputError
-from bot.hours import format_hours
 from bot.recording import record_day
+from notifications.i18n import Hours, Lines, Message
 from storage import audit, queries
 from storage.db import transaction
 from storage.tables import Activity, Person, Project
 
-WHAT = "Importing attendance lists"
+WHAT = Message("Importing attendance lists")
 SHOWN_PROBLEMS = 200  # beyond that the list is wrong as a whole, not line by line
 
 T = TypeVar("T")
@@ -36,14 +36,15 @@ async def import_upload(request: Request, filename: str | None, content: bytes) 
     """An uploaded list (chat) or a read file (shell), for a coordinator of the project."""
     project = request.need("coordinator", WHAT)
     sheet = parse_attendance(filename, content)
-    return await import_attendance(
+    answer = await import_attendance(
         request.core,
         project,
         sheet,
         actor=request.actor.name,
-        source=filename or "the list",
+        source=filename,
         digest=hashlib.sha256(content).hexdigest(),
     )
+    return answer.text(request.language)
 
 
 async def import_command(request: Request) -> str:
@@ -64,7 +65,9 @@ async def import_command(request: Request) -> str:
             raise InputError(refusal)
         content = await asyncio.to_thread(path.read_bytes)
     except OSError as error:
-        raise InputError(f"Cannot read {path}: {error.strerror or error}.") from None
+        raise InputError(
+            "Cannot read %(path)s: %(reason)s.", path=str(path), reason=error.strerror or error
+        ) from None
     return await import_upload(request, path.name, content)
 
 
@@ -88,18 +91,24 @@ async def import_attendance(
     sheet: AttendanceSheet,
     *,
     actor: str,
-    source: str,
+    source: str | None,
     digest: str,
-) -> str:
-    """Record every line of ``sheet`` with one audit event, or nothing and say why."""
+) -> Lines:
+    """Record every line of ``sheet`` with one audit event, or nothing and say why.
+
+    ``source`` is the file's name (None: a list without one); the answer is rendered in
+    the reader's language by the caller, like the refusal (an InputError).
+    """
     assert project.id is not None
     project_id = project.id
     now = core.clock()
+    # TRANSLATORS: stands where a file name would, in "Recorded 3 lines from %(source)s".
+    shown_source: str | Message = source or Message("the list")
     problems = list(sheet.problems)
     people: dict[str, Person | InputError] = {}
     activities: dict[str, Activity | InputError] = {}
     seen: dict[tuple[int | None, int | None, date], int] = {}
-    warnings: dict[str, str] = {}
+    warnings: dict[str, Message] = {}
     minutes = 0
     async with transaction(core.sessions) as session:
 
@@ -116,51 +125,78 @@ async def import_attendance(
                 key = (person.id, activity.id, row.day)
                 if key in seen:
                     raise InputError(
-                        f"Line {seen[key]} has {person.ref} on {activity.ref} on {row.day} "
-                        "already; write one line per person, activity and day."
+                        "Line %(first)s has %(person)s on %(activity)s on %(day)s already; "
+                        "write one line per person, activity and day.",
+                        first=seen[key],
+                        person=person.ref,
+                        activity=activity.ref,
+                        day=row.day.isoformat(),
                     )
                 recorded = await record_day(
                     session, project, person, activity, row.day, row.minutes, now=now
                 )
                 await session.flush()  # the next line's rules must see this one
             except InputError as error:
-                problems.append(LineProblem(row.line, str(error)))
+                problems.append(LineProblem(row.line, error.message))
                 continue
             seen[key] = row.line
             minutes += row.minutes
             for warning in recorded.warnings:
-                warnings[person.ref] = f"{person.ref}: {warning}"
+                warnings[person.ref] = Message(
+                    "%(person)s: %(warning)s", person=person.ref, warning=warning
+                )
         lines = len(sheet.rows) + len(sheet.problems)
         if problems:
-            raise InputError(_refusal(problems, lines, source))  # rolls everything back
+            refusal = _refusal(problems, lines, shown_source)
+            raise InputError(refusal)  # rolls everything back
         audit.record(
             session,
             at=now,
             actor=actor,
             action="hours.import",
             project_id=project.id,
-            file=source[:200],
+            file=(source or "the list")[:200],
             sha256=digest,
             lines=lines,
             minutes=minutes,
         )
     count = len({person_id for person_id, _, _ in seen})
-    answer = (
-        f"Recorded {lines} {'line' if lines == 1 else 'lines'} from {source}: "
-        f"{format_hours(minutes)} h "
-        f"for {count} {'person' if count == 1 else 'people'}."
-    )
-    return "\n".join([answer, *warnings.values()])
+    values = {"lines": lines, "source": shown_source, "hours": Hours(minutes), "count": count}
+    if lines == 1:
+        answer = Message("Recorded 1 line from %(source)s: %(hours)s for 1 person.", **values)
+    elif count == 1:
+        answer = Message(
+            "Recorded %(lines)s lines from %(source)s: %(hours)s for 1 person.", **values
+        )
+    else:
+        answer = Message(
+            "Recorded %(lines)s lines from %(source)s: %(hours)s for %(count)s people.", **values
+        )
+    return Lines([answer, *warnings.values()])
 
 
-def _refusal(problems: list[LineProblem], lines: int, source: str) -> str:
+def _refusal(problems: list[LineProblem], lines: int, source: str | Message) -> Lines:
     problems = sorted(problems, key=lambda problem: problem.line)
-    head = (
-        f"Nothing was recorded: {len(problems)} of {lines} lines of {source} "
-        f"{'has a problem' if len(problems) == 1 else 'have problems'}. "
-        "Fix them and send the whole list again."
-    )
-    shown = [f"Line {p.line}: {p.reason}" for p in problems[:SHOWN_PROBLEMS]]
+    values = {"problems": len(problems), "lines": lines, "source": source}
+    if len(problems) == 1:
+        head = Message(
+            "Nothing was recorded: %(problems)s of %(lines)s lines of %(source)s has a problem. "
+            "Fix them and send the whole list again.",
+            **values,
+        )
+    else:
+        head = Message(
+            "Nothing was recorded: %(problems)s of %(lines)s lines of %(source)s have problems. "
+            "Fix them and send the whole list again.",
+            **values,
+        )
+    shown: list[Message | Lines | str] = [head]
+    shown += [
+        Message("Line %(line)s: %(reason)s", line=p.line, reason=p.reason)
+        for p in problems[:SHOWN_PROBLEMS]
+    ]
     if len(problems) > SHOWN_PROBLEMS:
-        shown.append(f"… and {len(problems) - SHOWN_PROBLEMS} more lines with problems.")
-    return "\n".join([head, *shown])
+        shown.append(
+            Message("… and %(more)s more lines with problems.", more=len(problems) - SHOWN_PROBLEMS)
+        )
+    return Lines(shown)

@@ -26,6 +26,7 @@ from bot.reminders import next_reminder, policy_of
 from bot.routing import route_for, unreachable_reason
 from bot.summary import WorkedDay, build_summary, summary_lines
 from notifications import texts
+from notifications.i18n import Message
 from storage import audit, queries
 from storage.db import transaction
 from storage.outbox import Outgoing, enqueue
@@ -43,7 +44,7 @@ class CloseReport:
     unchanged: list[str] = field(default_factory=list)
     superseded: list[str] = field(default_factory=list)
     withdrawn: list[str] = field(default_factory=list)
-    unreachable: list[tuple[str, str]] = field(default_factory=list)
+    unreachable: list[tuple[str, Message]] = field(default_factory=list)  # (ref, why)
     total_minutes: int = 0
 
 
@@ -107,10 +108,11 @@ async def close_month(
     async with transaction(core.sessions) as session:
         project = await queries.project_by_code(session, project_code)
         if project is None or project.id is None:
-            raise InputError(f"There is no project {project_code}.")
+            raise InputError("There is no project %(code)s.", code=project_code[:32])
         if month >= current_month(now, project.time_zone).next():
             raise InputError(
-                f"{month} has not started yet; a month can be closed once it has begun."
+                "%(month)s has not started yet; a month can be closed once it has begun.",
+                month=str(month),
             )
         if scheduled:
             session.add(
@@ -207,7 +209,7 @@ async def preview_close(core: Core, project_code: str, month: Month) -> tuple[in
     async with core.sessions() as session:
         project = await queries.project_by_code(session, project_code)
         if project is None or project.id is None:
-            raise InputError(f"There is no project {project_code}.")
+            raise InputError("There is no project %(code)s.", code=project_code[:32])
         active = {p.id for p in await queries.active_people(session, project.id)}
         rows = await queries.entries_between(session, project.id, month.first_day, month.last_day)
     counted = [entry for entry, _ in rows if entry.person_id in active]

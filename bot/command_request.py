@@ -26,7 +26,7 @@ class Request:
     known: bool = True  # a superuser, or has a role in some project
     bot_username: str | None = None  # for invite links; None outside Telegram
     language: str = "en"  # the language answers are written in
-    usage: str = ""  # the command's syntax, as /help shows it
+    usage: str | Message = ""  # the command's syntax, as /help shows it
 
     def need(self, role: str, what: str | Message) -> Project:
         """The chat's project, if the actor's role reaches ``role``; ``what`` names the
@@ -63,7 +63,7 @@ async def open_request(
         project = await queries.project_by_code(session, project_code) if project_code else None
         language = await answer_language(session, actor, project)
         if project_code and project is None:
-            raise InputError(Message("There is no project %(code)s.", code=project_code[:32]))
+            raise InputError("There is no project %(code)s.", code=project_code[:32])
         role = await queries.role_of(session, project, actor.telegram_user_id)
         known = actor.superuser or (
             actor.telegram_user_id is not None
@@ -75,12 +75,21 @@ async def open_request(
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with an answer: a document in Telegram, a file on disk in the shell."""
+
+    name: str
+    content: bytes
+
+
+@dataclass(frozen=True)
 class CommandReply:
     """An answer, with optional buttons: (label, command line the button runs), one a row."""
 
     text: str
     buttons: tuple[tuple[str, str], ...] = ()
     refused: bool = False  # the command changed nothing; ``text`` says why
+    attachment: Attachment | None = None
 
 
 Handler = Callable[[Request], Awaitable[str | CommandReply]]
@@ -88,7 +97,7 @@ Handler = Callable[[Request], Awaitable[str | CommandReply]]
 
 @dataclass(frozen=True)
 class Command:
-    usage: str
+    usage: str | Message  # a Message where the syntax has prose to translate
     role: str  # the least role that may run it; shown by /help
     run: Handler
 
@@ -97,7 +106,9 @@ def parse_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InputError(f"'{text[:20]}' is not a date; write it as YYYY-MM-DD.") from None
+        raise InputError(
+            "'%(text)s' is not a date; write it as YYYY-MM-DD.", text=text[:20]
+        ) from None
 
 
 def take_flag(args: list[str], flag: str) -> tuple[list[str], bool]:

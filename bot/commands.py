@@ -11,11 +11,12 @@ from __future__ import annotations
 import shlex
 from dataclasses import replace
 
+from bot import commands_documents as document_commands
 from bot import commands_project as project_commands
 from bot import commands_roster as roster_commands
 from bot import commands_signing as signing_commands
 from bot import reports
-from bot.access import NO_ACCESS, ROLES, SUPERUSER, AccessDenied, Actor, may
+from bot.access import NO_ACCESS, ROLE_NAMES, ROLES, SUPERUSER, AccessDenied, Actor, may
 from bot.attendance_import import import_command
 from bot.chat_language import choose_language
 from bot.closing import close_month, preview_close
@@ -30,7 +31,7 @@ from bot.command_request import (
 from bot.context import Core
 from bot.errors import InputError
 from bot.grants import grant, use_project
-from bot.hours import format_hours, parse_hours
+from bot.hours import parse_hours
 from bot.months import Month, current_month
 from bot.recording import record_hours
 from bot.registry import (
@@ -42,7 +43,7 @@ from bot.registry import (
     add_person,
     create_project,
 )
-from notifications.i18n import Message
+from notifications.i18n import Hours, Message
 from storage import audit, queries
 from storage.db import transaction
 from storage.tables import Project
@@ -52,36 +53,40 @@ async def _project_new(request: Request) -> str:
     if not request.actor.superuser:
         raise AccessDenied("Only a superuser creates projects.")
     if len(request.args) < 2:
-        raise InputError("Usage: /project new <code> <name>")
+        raise request.usage_error()
     project = await create_project(
         request.core,
         code=request.args[0],
         name=" ".join(request.args[1:]),
         actor=request.actor.name,
     )
-    return (
-        f"Project {project.code} ({project.name}) created. "
-        f"Choose it with /project use {project.code}."
+    return request.say(
+        "Project %(code)s (%(name)s) created. Choose it with /project use %(code)s.",
+        code=project.code,
+        name=project.name,
     )
 
 
 async def _coordinator_add(request: Request) -> str:
     project = request.need("admin", "Adding coordinators")
     if len(request.args) not in (1, 2) or not request.args[0].lstrip("-").isdigit():
-        raise InputError("Usage: /coordinator add <telegram id> [admin|coordinator|viewer]")
+        raise request.usage_error()
     role = request.args[1] if len(request.args) == 2 else "coordinator"
     if role not in ROLES:
         raise InputError("The role must be admin, coordinator or viewer.")
     await grant(request.core, project, int(request.args[0]), role, actor=request.actor.name)
-    return f"Telegram user {request.args[0]} is now {role} of {project.code}."
+    return request.say(
+        "Telegram user %(user)s is now %(role)s of %(project)s.",
+        user=request.args[0],
+        role=ROLE_NAMES[role],
+        project=project.code,
+    )
 
 
 async def _activity_add(request: Request) -> str:
     project = request.need("coordinator", "Adding activities")
     if len(request.args) < 4:
-        raise InputError(
-            f"Usage: /activity add <name> <kind> <from> <to>; kinds: {', '.join(ACTIVITY_KINDS)}."
-        )
+        raise request.usage_error(Message("kinds: %(kinds)s.", kinds=", ".join(ACTIVITY_KINDS)))
     *name, kind, first, last = request.args
     activity = await add_activity(
         request.core,
@@ -92,12 +97,19 @@ async def _activity_add(request: Request) -> str:
         ends_on=parse_date(last),
         actor=request.actor.name,
     )
-    return f"{activity.ref} {activity.name} ({activity.kind}, {first} to {last}) added."
+    return request.say(
+        "%(ref)s %(name)s (%(kind)s, %(first)s to %(last)s) added.",
+        ref=activity.ref,
+        name=activity.name,
+        kind=activity.kind,
+        first=first,
+        last=last,
+    )
 
 
 async def _activity_list(request: Request) -> str:
     project = request.need("viewer", "Listing activities")
-    return await reports.activities(request.core, project)
+    return await reports.activities(request.core, project, request.language)
 
 
 async def _person_add(request: Request) -> str:
@@ -106,10 +118,7 @@ async def _person_add(request: Request) -> str:
     language = args.pop() if args and args[-1] in LANGUAGES else None
     kind = args.pop() if args and args[-1] in PERSON_KINDS else "participant"
     if len(args) < 2:
-        raise InputError(
-            "Usage: /person add <name> <phone> [participant|staff] [sv|en|pl]; "
-            'quote a name with spaces: "Anna Berg".'
-        )
+        raise request.usage_error(Message('quote a name with spaces: "Anna Berg".'))
     *name, phone = args
     person = await add_person(
         request.core,
@@ -117,19 +126,25 @@ async def _person_add(request: Request) -> str:
         NewPerson(" ".join(name), phone, kind=kind, language=language),
         actor=request.actor.name,
     )
-    return f"{person.ref} {person.name} ({person.kind}, {person.language}) added."
+    return request.say(
+        "%(ref)s %(name)s (%(kind)s, %(language)s) added.",
+        ref=person.ref,
+        name=person.name,
+        kind=person.kind,
+        language=person.language,
+    )
 
 
 async def _person_list(request: Request) -> str:
     project = request.need("viewer", "Listing people")
-    return await reports.people(request.core, project)
+    return await reports.people(request.core, project, request.language)
 
 
 async def _hours(request: Request) -> str:
     project = request.need("coordinator", "Recording hours")
     args, correction = take_flag(request.args, "correction")
     if len(args) != 4:
-        raise InputError("Usage: /hours <person> <activity> <YYYY-MM-DD> <hours> [correction]")
+        raise request.usage_error()
     person_text, activity_text, day_text, hours_text = args
     day, minutes = parse_date(day_text), parse_hours(hours_text)
     async with transaction(request.core.sessions) as session:
@@ -146,8 +161,14 @@ async def _hours(request: Request) -> str:
         actor=request.actor.name,
         correction=correction,
     )
-    answer = f"Recorded {format_hours(minutes)} h for {person.ref} on {activity.ref}, {day}."
-    return "\n".join([answer, *recorded.warnings])
+    answer = request.say(
+        "Recorded %(hours)s for %(person)s on %(activity)s, %(day)s.",
+        hours=Hours(minutes),
+        person=person.ref,
+        activity=activity.ref,
+        day=str(day),
+    )
+    return "\n".join([answer, *(w.text(request.language) for w in recorded.warnings)])
 
 
 def _month(request: Request, project: Project) -> Month:
@@ -161,41 +182,54 @@ async def _close(request: Request) -> str | CommandReply:
     project = request.need("coordinator", "Closing a month")
     args, confirmed = take_flag(request.args, "confirmed")
     if len(args) != 1:
-        raise InputError("Usage: /close <YYYY-MM>")
+        raise request.usage_error()
     month = Month.parse(args[0])
     if request.actor.telegram_user_id is not None and not confirmed:
         people, minutes = await preview_close(request.core, project.code, month)
         if people == 0:
-            return f"Nobody has hours in {month}; there is nothing to send."
-        return CommandReply(
-            f"Close {month} for {project.code}: {people} "
-            f"{'person' if people == 1 else 'people'}, "
-            f"{format_hours(minutes)} h in all. Summaries that changed are sent for signing.",
-            buttons=((f"Send {month} for signing", f"close {month} confirmed"),),
+            return request.say(
+                "Nobody has hours in %(month)s; there is nothing to send.", month=str(month)
+            )
+        values = {"month": str(month), "project": project.code, "hours": Hours(minutes)}
+        question = (
+            request.say(
+                "Close %(month)s for %(project)s: 1 person, %(hours)s in all. "
+                "Summaries that changed are sent for signing.",
+                **values,
+            )
+            if people == 1
+            else request.say(
+                "Close %(month)s for %(project)s: %(people)s people, %(hours)s in all. "
+                "Summaries that changed are sent for signing.",
+                people=people,
+                **values,
+            )
         )
+        label = request.say("Send %(month)s for signing", month=str(month))
+        return CommandReply(question, buttons=((label, f"close {month} confirmed"),))
     report = await close_month(request.core, project.code, month, actor=request.actor.name)
-    return reports.describe_close(report)
+    return reports.describe_close(report, request.language)
 
 
 async def _unsigned(request: Request) -> str | CommandReply:
     """Who has not signed; in a chat, coordinators get a remind and a new-code button each."""
     project = request.need("viewer", "Listing unsigned summaries")
     month = _month(request, project)
-    text, refs = await reports.unsigned(request.core, project, month)
+    text, refs = await reports.unsigned(request.core, project, month, request.language)
     if request.actor.telegram_user_id is None or not may(request.role, "coordinator"):
         return text
     buttons: list[tuple[str, str]] = []
     for ref in refs[:UNSIGNED_BUTTONS]:
         buttons += [
-            (f"Remind {ref}", f"remind {month} {ref}"),
-            (f"New code {ref}", f"reissue {ref} {month}"),
+            (request.say("Remind %(ref)s", ref=ref), f"remind {month} {ref}"),
+            (request.say("New code %(ref)s", ref=ref), f"reissue {ref} {month}"),
         ]
     return CommandReply(text, tuple(buttons))
 
 
 async def _status(request: Request) -> str:
     project = request.need("viewer", "Showing the status")
-    return await reports.status(request.core, project, _month(request, project))
+    return await reports.status(request.core, project, _month(request, project), request.language)
 
 
 UNSIGNED_BUTTONS = 25  # people with buttons; Telegram allows 100 buttons a message
@@ -217,7 +251,9 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
         "/hours <person> <activity> <date> <hours> [correction]", "coordinator", _hours
     ),
     ("import", None): Command(
-        "Upload a CSV or XLSX attendance list (shell: import <file>)", "coordinator", import_command
+        Message("Upload a CSV or XLSX attendance list (shell: import <file>)"),
+        "coordinator",
+        import_command,
     ),
     ("close", None): Command("/close <YYYY-MM>", "coordinator", _close),
     ("unsigned", None): Command("/unsigned [YYYY-MM]", "viewer", _unsigned),
@@ -226,6 +262,7 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
 COMMANDS.update(roster_commands.COMMANDS)
 COMMANDS.update(signing_commands.COMMANDS)
 COMMANDS.update(project_commands.COMMANDS)
+COMMANDS.update(document_commands.COMMANDS)
 NAMES = sorted({name for name, _ in COMMANDS} | {"help"})
 
 
@@ -240,7 +277,11 @@ def split(text: str) -> list[str]:
 def help_text(role: str | None, language: str) -> str:
     lines = [Message("Commands you may use here:").text(language), "/project use <code>"]
     lines += ["/language sv|en|pl", "/help"]
-    lines += [c.usage for c in COMMANDS.values() if may(role, c.role)]
+    lines += [
+        c.usage if isinstance(c.usage, str) else c.usage.text(language)
+        for c in COMMANDS.values()
+        if may(role, c.role)
+    ]
     return "\n".join(lines)
 
 

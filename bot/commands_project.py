@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from bot import project_settings
 from bot.command_request import Command, Request
-from bot.errors import InputError
-
-SET_USAGE = (
-    "Usage: /project set reminders <first days> <every days> <at most> <hours, e.g. 9-19>\n"
-    "or: /project set close <day 1-31> <HH:MM> | off"
-)
+from notifications.i18n import Message
 
 
 async def project_show(request: Request) -> str:
     project = request.need("viewer", "Showing the project")
-    return project_settings.describe(project)
+    return project_settings.describe(project, request.language)
 
 
 async def project_set(request: Request) -> str:
@@ -26,8 +21,13 @@ async def project_set(request: Request) -> str:
     elif what == "close":
         changed = await project_settings.set_close(request.core, project, rest, actor=actor)
     else:
-        raise InputError(SET_USAGE)
-    return project_settings.describe(changed)
+        raise request.usage_error(
+            Message(
+                "<first> and <every> are days, <max> the most reminders, <9-19> the hours "
+                "they are sent; close takes the day of the month and the time, or off"
+            )
+        )
+    return project_settings.describe(changed, request.language)
 
 
 COMMANDS: dict[tuple[str, str | None], Command] = {

@@ -21,10 +21,12 @@ def month_or_last(request: Request, text: str | None) -> Month:
 async def remind(request: Request) -> str:
     project = request.need("coordinator", "Sending reminders")
     if len(request.args) > 2:
-        raise InputError("Usage: /remind [YYYY-MM] [person]")
+        raise request.usage_error()
     month = month_or_last(request, request.args[0] if request.args else None)
     if len(request.args) < 2:
-        return await remind_now(request.core, project.code, month, actor=request.actor.name)
+        return await remind_now(
+            request.core, project.code, month, actor=request.actor.name, language=request.language
+        )
     async with request.core.sessions() as session:
         assert project.id is not None
         person = await queries.find_person(session, project, request.args[1])
@@ -32,25 +34,36 @@ async def remind(request: Request) -> str:
             person.id or 0
         )
     if summary is None or summary.id is None or summary.state != "sent":
-        raise InputError(f"{person.ref} has nothing to sign for {month}.")
+        raise InputError(
+            "%(ref)s has nothing to sign for %(month)s.", ref=person.ref, month=str(month)
+        )
     sent = await remind_one(
         request.core, summary.id, request.core.clock(), actor=request.actor.name, scheduled=False
     )
     if not sent:
-        return f"{person.ref} was not reminded: the reminder limit is reached or it just went out."
-    return f"Reminded {person.ref} {person.name} to sign {month}."
+        return request.say(
+            "%(ref)s was not reminded: the reminder limit is reached or it just went out.",
+            ref=person.ref,
+        )
+    return request.say(
+        "Reminded %(ref)s %(name)s to sign %(month)s.",
+        ref=person.ref,
+        name=person.name,
+        month=str(month),
+    )
 
 
 async def new_code(request: Request) -> str:
     project = request.need("coordinator", "Issuing new codes")
     if len(request.args) != 2:
-        raise InputError("Usage: /reissue <person> <YYYY-MM>")
+        raise request.usage_error()
     return await reissue(
         request.core,
         project.code,
         request.args[0],
         Month.parse(request.args[1]),
         actor=request.actor.name,
+        language=request.language,
     )
 
 

@@ -22,7 +22,9 @@ def parse_hours(text: str) -> int:
         whole, fraction = match.group(1), match.group(2) or "0"
         scale: int = 10 ** len(fraction)
         return int(whole) * 60 + round(int(fraction) * 60 / scale)
-    raise InputError(f"'{text[:20]}' is not an amount of hours; write 7.5, 7,5 or 7:30.")
+    raise InputError(
+        "'%(text)s' is not an amount of hours; write 7.5, 7,5 or 7:30.", text=text[:20]
+    )
 
 
 def format_hours(minutes: int) -> str:

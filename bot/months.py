@@ -25,7 +25,9 @@ class Month:
     def parse(cls, text: str) -> Month:
         match = _MONTH.match(text.strip())
         if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
-            raise InputError(f"'{text[:20]}' is not a month; write it as YYYY-MM, e.g. 2026-10.")
+            raise InputError(
+                "'%(text)s' is not a month; write it as YYYY-MM, e.g. 2026-10.", text=text[:20]
+            )
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod

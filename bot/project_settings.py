@@ -7,6 +7,7 @@ from datetime import time
 
 from bot.context import Core
 from bot.errors import InputError
+from notifications.i18n import Lines, Message
 from storage import audit, queries
 from storage.db import transaction
 from storage.tables import Project
@@ -19,7 +20,7 @@ def parse_window(text: str) -> tuple[int, int]:
     """``9-19``: reminders from 09:00 up to (not including) 19:00, local time."""
     match = _HOURS.match(text)
     if not match:
-        raise InputError(f"'{text[:20]}' is not an hour window; write it like 9-19.")
+        raise InputError("'%(text)s' is not an hour window; write it like 9-19.", text=text[:20])
     start, end = int(match.group(1)), int(match.group(2))
     if not 0 <= start < end <= 24:
         raise InputError("The window's first hour must come before its last, within 0-24.")
@@ -29,13 +30,15 @@ def parse_window(text: str) -> tuple[int, int]:
 def parse_clock(text: str) -> time:
     match = _CLOCK.match(text)
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise InputError(f"'{text[:20]}' is not a time of day; write it like 08:00.")
+        raise InputError("'%(text)s' is not a time of day; write it like 08:00.", text=text[:20])
     return time(int(match.group(1)), int(match.group(2)))
 
 
-def _whole(text: str, what: str, low: int, high: int) -> int:
+def _whole(text: str, what: Message, low: int, high: int) -> int:
     if not text.isdigit() or not low <= int(text) <= high:
-        raise InputError(f"{what} is a whole number from {low} to {high}.")
+        raise InputError(
+            "%(what)s is a whole number from %(low)s to %(high)s.", what=what, low=low, high=high
+        )
     return int(text)
 
 
@@ -43,9 +46,9 @@ async def set_reminders(
     core: Core, project: Project, first: str, every: str, most: str, window: str, *, actor: str
 ) -> Project:
     values: dict[str, object] = {
-        "reminder_first_days": _whole(first, "The first reminder's delay in days", 1, 30),
-        "reminder_every_days": _whole(every, "The days between reminders", 1, 30),
-        "reminder_max": _whole(most, "The number of reminders", 0, 10),
+        "reminder_first_days": _whole(first, Message("The first reminder's delay in days"), 1, 30),
+        "reminder_every_days": _whole(every, Message("The days between reminders"), 1, 30),
+        "reminder_max": _whole(most, Message("The number of reminders"), 0, 10),
     }
     values["reminder_from_hour"], values["reminder_until_hour"] = parse_window(window)
     return await _update(core, project, values, action="project.reminders", actor=actor)
@@ -56,7 +59,7 @@ async def set_close(core: Core, project: Project, args: list[str], *, actor: str
         values: dict[str, object] = {"close_day": None, "close_time": None}
     elif len(args) == 2:
         values = {
-            "close_day": _whole(args[0], "The close day", 1, 31),
+            "close_day": _whole(args[0], Message("The close day"), 1, 31),
             "close_time": parse_clock(args[1]),
         }
     else:
@@ -85,18 +88,37 @@ async def _update(
     return current
 
 
-def describe(project: Project) -> str:
+def describe(project: Project, language: str) -> str:
+    """The project's settings, in ``language``."""
     close = (
-        f"day {project.close_day} of the next month at {project.close_time:%H:%M}"
+        Message(
+            "day %(day)s of the next month at %(time)s",
+            day=project.close_day,
+            time=f"{project.close_time:%H:%M}",
+        )
         if project.close_day is not None and project.close_time is not None
-        else "off (close with /close)"
+        else Message("off (close with /close)")
     )
-    return (
-        f"{project.code} {project.name}: {project.country}, {project.time_zone}, "
-        f"{project.language}, {project.programme_period}.\n"
-        f"Reminders: first after {project.reminder_first_days} days, then every "
-        f"{project.reminder_every_days} days, at most {project.reminder_max}, "
-        f"{project.reminder_from_hour:02d}:00-{project.reminder_until_hour:02d}:00 "
-        "on working days.\n"
-        f"Scheduled close: {close}."
-    )
+    window = f"{project.reminder_from_hour:02d}:00-{project.reminder_until_hour:02d}:00"
+    return Lines(
+        [
+            Message(
+                "%(code)s %(name)s: %(country)s, %(zone)s, %(language)s, %(period)s.",
+                code=project.code,
+                name=project.name,
+                country=project.country,
+                zone=project.time_zone,
+                language=project.language,
+                period=project.programme_period,
+            ),
+            Message(
+                "Reminders: first after %(first)s days, then every %(every)s days, "
+                "at most %(most)s, %(window)s on working days.",
+                first=project.reminder_first_days,
+                every=project.reminder_every_days,
+                most=project.reminder_max,
+                window=window,
+            ),
+            Message("Scheduled close: %(close)s.", close=close),
+        ]
+    ).text(language)

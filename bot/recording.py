@@ -17,6 +17,7 @@ from bot.errors import InputError
 from bot.months import Month, local_today
 from bot.registry import existing_project
 from bot.rules import HoursContext, check_hours
+from notifications.i18n import Message
 from storage import audit, queries
 from storage.db import transaction
 from storage.tables import Activity, Person, Project, TimeEntry
@@ -25,7 +26,7 @@ from storage.tables import Activity, Person, Project, TimeEntry
 @dataclass(frozen=True)
 class RecordedHours:
     entry: TimeEntry
-    warnings: list[str]
+    warnings: list[Message]  # each rendered in the reader's language
 
 
 async def record_hours(
@@ -60,9 +61,13 @@ async def record_hours(
             )
         ).first()
         if person is None or person.id is None:
-            raise InputError(f"There is no person {person_ref} in {project.code}.")
+            raise InputError(
+                "There is no person %(ref)s in %(code)s.", ref=person_ref, code=project.code
+            )
         if activity is None or activity.id is None:
-            raise InputError(f"There is no activity {activity_ref} in {project.code}.")
+            raise InputError(
+                "There is no activity %(ref)s in %(code)s.", ref=activity_ref, code=project.code
+            )
         recorded = await record_day(
             session, project, person, activity, day, minutes, now=now, correction=correction
         )
@@ -88,8 +93,10 @@ async def refuse_signed_month(
     month = str(Month.of(day))
     if not correction and await queries.has_signed_summary(session, person.id, month):
         raise InputError(
-            f"{person.ref} has signed {month} already; record a correction to change it "
-            "(the corrected month is sent for signing again)."
+            "%(ref)s has signed %(month)s already; record a correction to change it "
+            "(the corrected month is sent for signing again).",
+            ref=person.ref,
+            month=month,
         )
 
 

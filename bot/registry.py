@@ -57,12 +57,12 @@ async def create_project(
         ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise InputError(
-            f"'{time_zone[:40]}' is not a time zone; use e.g. Europe/Stockholm."
+            "'%(zone)s' is not a time zone; use e.g. Europe/Stockholm.", zone=time_zone[:40]
         ) from None
     now = core.clock()
     async with transaction(core.sessions) as session:
         if await queries.project_by_code(session, code) is not None:
-            raise InputError(f"A project with code {code} exists already.")
+            raise InputError("A project with code %(code)s exists already.", code=code)
         project = Project(
             code=code,
             name=name.strip()[:200],
@@ -82,7 +82,7 @@ async def create_project(
 async def existing_project(session: AsyncSession, code: str) -> Project:
     project = await queries.project_by_code(session, code)
     if project is None:
-        raise InputError(f"There is no project {code}.")
+        raise InputError("There is no project %(code)s.", code=code)
     return project
 
 
@@ -97,7 +97,7 @@ async def add_activity(
     actor: str,
 ) -> Activity:
     if kind not in ACTIVITY_KINDS:
-        raise InputError(f"The kind must be one of {', '.join(ACTIVITY_KINDS)}.")
+        raise InputError("The kind must be one of %(kinds)s.", kinds=", ".join(ACTIVITY_KINDS))
     if ends_on < starts_on:
         raise InputError("The activity ends before it starts; check the dates.")
     if not name.strip():
@@ -141,7 +141,9 @@ async def add_person(core: Core, project_code: str, new: NewPerson, *, actor: st
     if new.kind not in PERSON_KINDS:
         raise InputError("A person is a participant or staff.")
     if new.language is not None and new.language not in LANGUAGES:
-        raise InputError(f"The language must be one of {', '.join(LANGUAGES)}.")
+        raise InputError(
+            "The language must be one of %(languages)s.", languages=", ".join(LANGUAGES)
+        )
     if not new.name.strip():
         raise InputError("Give the person's name.")
     now = core.clock()
@@ -154,7 +156,7 @@ async def add_person(core: Core, project_code: str, new: NewPerson, *, actor: st
                 select(Person.ref).where(Person.project_id == project.id, Person.phone == phone)
             )
             if (ref := taken.first()) is not None:
-                raise InputError(f"That phone number belongs to {ref} already.")
+                raise InputError("That phone number belongs to %(ref)s already.", ref=ref)
         count = await session.exec(
             select(sa.func.count()).select_from(Person).where(Person.project_id == project.id)
         )

@@ -33,7 +33,9 @@ async def end_activity(
         activity = await queries.find_activity(session, project.id, text)
         if ends_on < activity.starts_on:
             raise InputError(
-                f"{activity.ref} starts on {activity.starts_on}; it cannot end before."
+                "%(ref)s starts on %(day)s; it cannot end before.",
+                ref=activity.ref,
+                day=activity.starts_on.isoformat(),
             )
         later = await session.exec(
             select(col(TimeEntry.day)).where(
@@ -42,7 +44,9 @@ async def end_activity(
         )
         if (day := later.first()) is not None:
             raise InputError(
-                f"{activity.ref} has hours on {day}; delete them before ending it earlier."
+                "%(ref)s has hours on %(day)s; delete them before ending it earlier.",
+                ref=activity.ref,
+                day=day.isoformat(),
             )
         activity.ends_on = ends_on
         session.add(activity)
@@ -62,7 +66,7 @@ async def edit_person(
     core: Core, project: Project, text: str, field: str, value: str, *, actor: str
 ) -> Person:
     if field not in EDITABLE:
-        raise InputError(f"You can edit {', '.join(EDITABLE)}.")
+        raise InputError("You can edit %(fields)s.", fields=", ".join(EDITABLE))
     now = core.clock()
     async with transaction(core.sessions) as session:
         person = await queries.find_person(session, project, text)
@@ -74,19 +78,21 @@ async def edit_person(
                 )
             )
             if (ref := other.first()) is not None:
-                raise InputError(f"That phone number belongs to {ref} already.")
+                raise InputError("That phone number belongs to %(ref)s already.", ref=ref)
             person.phone = phone
         elif field == "language":
             if value not in LANGUAGES:
-                raise InputError(f"The language must be one of {', '.join(LANGUAGES)}.")
+                raise InputError(
+                    "The language must be one of %(languages)s.", languages=", ".join(LANGUAGES)
+                )
             person.language = value
         else:
             if value not in CHANNELS:
                 raise InputError("The channel is sms or telegram.")
             if value == "telegram" and person.telegram_chat_id is None:
                 raise InputError(
-                    f"{person.ref} has not linked Telegram yet; "
-                    f"send them /person invite {person.ref}."
+                    "%(ref)s has not linked Telegram yet; send them /person invite %(ref)s.",
+                    ref=person.ref,
                 )
             person.channel = value
         session.add(person)
@@ -108,7 +114,7 @@ async def deactivate_person(core: Core, project: Project, text: str, *, actor: s
     async with transaction(core.sessions) as session:
         person = await queries.find_person(session, project, text)
         if not person.active:
-            raise InputError(f"{person.ref} is inactive already.")
+            raise InputError("%(ref)s is inactive already.", ref=person.ref)
         person.active = False
         person.invite_token = None
         session.add(person)
@@ -129,7 +135,7 @@ async def new_invite(core: Core, project: Project, text: str, *, actor: str) -> 
     async with transaction(core.sessions) as session:
         person = await queries.find_person(session, project, text)
         if not person.active:
-            raise InputError(f"{person.ref} is inactive.")
+            raise InputError("%(ref)s is inactive.", ref=person.ref)
         token = secrets.token_urlsafe(24)
         person.invite_token = token
         session.add(person)
@@ -164,7 +170,12 @@ async def delete_day(
         assert activity.id is not None
         entry = await queries.entry_on(session, person.id, activity.id, day)
         if entry is None:
-            raise InputError(f"{person.ref} has no hours on {activity.ref} on {day}.")
+            raise InputError(
+                "%(ref)s has no hours on %(activity)s on %(day)s.",
+                ref=person.ref,
+                activity=activity.ref,
+                day=day.isoformat(),
+            )
         await session.delete(entry)
         audit.record(
             session,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from notifications.i18n import Message
+
 
 class Reachable(Protocol):
     @property
@@ -35,7 +37,8 @@ def sms_route(person: Reachable) -> Route | None:
     return None
 
 
-def unreachable_reason(person: Reachable) -> str:
+def unreachable_reason(person: Reachable) -> Message:
+    """Why no message can reach ``person``, for coordinators (``str()`` is English)."""
     if person.phone and person.sms_opted_out:
-        return "opted out of SMS and has no Telegram"
-    return "no phone number and no linked Telegram chat"
+        return Message("opted out of SMS and has no Telegram")
+    return Message("no phone number and no linked Telegram chat")

@@ -16,7 +16,7 @@ from functools import lru_cache
 import holidays
 
 from bot.errors import InputError
-from bot.hours import format_hours
+from notifications.i18n import Hours, Message
 
 QUARTER = 15
 DAY_LIMIT = 24 * 60
@@ -72,23 +72,29 @@ def holiday_name(country: str, day: date) -> str | None:
     return str(name) if name else None
 
 
-def check_hours(day: date, minutes: int, ctx: HoursContext) -> list[str]:
+def check_hours(day: date, minutes: int, ctx: HoursContext) -> list[Message]:
     """Raise InputError naming the first broken rule; return warnings that do not block."""
-    h = format_hours
     if minutes <= 0 or minutes > DAY_LIMIT:
         raise InputError("Hours must be more than 0 and at most 24 in a day.")
     if minutes % QUARTER:
         raise InputError("Hours are recorded in quarter-hour steps (0.25, 0.5, 0.75).")
     if day > ctx.today:
-        raise InputError(f"{day} is in the future; hours are recorded once they are worked.")
+        raise InputError(
+            "%(day)s is in the future; hours are recorded once they are worked.",
+            day=day.isoformat(),
+        )
     if not ctx.activity_starts <= day <= ctx.activity_ends:
         raise InputError(
-            f"{day} is outside the activity's period "
-            f"({ctx.activity_starts} to {ctx.activity_ends})."
+            "%(day)s is outside the activity's period (%(starts)s to %(ends)s).",
+            day=day.isoformat(),
+            starts=ctx.activity_starts.isoformat(),
+            ends=ctx.activity_ends.isoformat(),
         )
     if ctx.person_day_minutes + minutes > DAY_LIMIT:
         raise InputError(
-            f"That makes {h(ctx.person_day_minutes + minutes)} h on {day}; a day has 24."
+            "That makes %(total)s on %(day)s; a day has 24.",
+            total=Hours(ctx.person_day_minutes + minutes),
+            day=day.isoformat(),
         )
     if ctx.activity_kind == "internship":
         _check_internship(day, minutes, ctx)
@@ -96,7 +102,8 @@ def check_hours(day: date, minutes: int, ctx: HoursContext) -> list[str]:
         day_total = ctx.same_kind_day_minutes + minutes
         if day_total > 8 * 60:
             raise InputError(
-                f"A training day lasts at most 8 h including breaks; this makes {h(day_total)} h."
+                "A training day lasts at most 8 h including breaks; this makes %(total)s.",
+                total=Hours(day_total),
             )
     if ctx.person_kind == "staff":
         return _check_staff(day, minutes, ctx)
@@ -104,51 +111,85 @@ def check_hours(day: date, minutes: int, ctx: HoursContext) -> list[str]:
 
 
 def _check_internship(day: date, minutes: int, ctx: HoursContext) -> None:
-    h = format_hours
     day_cap, week_cap = (7, 35) if ctx.reduced_hours else (8, 40)
-    why = " (reduced for a disability)" if ctx.reduced_hours else ""
     day_total = ctx.same_kind_day_minutes + minutes
     if day_total > day_cap * 60:
+        if ctx.reduced_hours:
+            raise InputError(
+                "An internship allows at most %(cap)s a day (reduced for a disability); "
+                "this makes %(total)s.",
+                cap=Hours(day_cap * 60),
+                total=Hours(day_total),
+            )
         raise InputError(
-            f"An internship allows at most {day_cap} h a day{why}; this makes {h(day_total)} h."
+            "An internship allows at most %(cap)s a day; this makes %(total)s.",
+            cap=Hours(day_cap * 60),
+            total=Hours(day_total),
         )
     week_total = ctx.same_kind_week_minutes + minutes
     if week_total > week_cap * 60:
         year, week, _ = day.isocalendar()
+        values = {"cap": Hours(week_cap * 60), "week": week, "year": year}
+        if ctx.reduced_hours:
+            raise InputError(
+                "An internship allows at most %(cap)s a week (reduced for a disability); "
+                "week %(week)s of %(year)s would have %(total)s.",
+                total=Hours(week_total),
+                **values,
+            )
         raise InputError(
-            f"An internship allows at most {week_cap} h a week{why}; "
-            f"week {week} of {year} would have {h(week_total)} h."
+            "An internship allows at most %(cap)s a week; "
+            "week %(week)s of %(year)s would have %(total)s.",
+            total=Hours(week_total),
+            **values,
         )
     if not ctx.allows_holidays:
         if day.weekday() == 6:
-            raise InputError(f"{day} is a Sunday; this internship does not allow Sunday work.")
+            raise InputError(
+                "%(day)s is a Sunday; this internship does not allow Sunday work.",
+                day=day.isoformat(),
+            )
         name = holiday_name(ctx.country, day)
         if name:
             raise InputError(
-                f"{day} is a public holiday ({name}); this internship does not allow holiday work."
+                "%(day)s is a public holiday (%(holiday)s); "
+                "this internship does not allow holiday work.",
+                day=day.isoformat(),
+                holiday=name,
             )
 
 
-def _check_staff(day: date, minutes: int, ctx: HoursContext) -> list[str]:
-    h = format_hours
+def _check_staff(day: date, minutes: int, ctx: HoursContext) -> list[Message]:
     period = PERIODS.get(ctx.programme_period, PERIODS["esf-plus-2021-2027"])
     if period.staff_day_minutes is not None:
         day_total = ctx.person_day_minutes + minutes
         if day_total > period.staff_day_minutes:
             raise InputError(
-                f"{period.name} allows staff at most {h(period.staff_day_minutes)} h a day; "
-                f"this makes {h(day_total)} h."
+                "%(period)s allows staff at most %(cap)s a day; this makes %(total)s.",
+                period=period.name,
+                cap=Hours(period.staff_day_minutes),
+                total=Hours(day_total),
             )
     year_total = ctx.year_minutes + minutes
     cap = period.staff_year_minutes
     if year_total > cap:
         raise InputError(
-            f"{period.name} allows staff at most {h(cap)} h a year; "
-            f"{day.year} would have {h(year_total)} h."
+            "%(period)s allows staff at most %(cap)s a year; %(year)s would have %(total)s.",
+            period=period.name,
+            cap=Hours(cap),
+            year=day.year,
+            total=Hours(year_total),
         )
     if year_total * 10 >= cap * 9:
         return [
-            f"{day.year} now has {h(year_total)} of the {h(cap)} staff hours {period.name} "
-            f"allows ({year_total * 100 // cap} %)."
+            Message(
+                "%(year)s now has %(total)s of the %(cap)s of staff hours %(period)s allows "
+                "(%(percent)s %%).",
+                year=day.year,
+                total=Hours(year_total),
+                cap=Hours(cap),
+                period=period.name,
+                percent=year_total * 100 // cap,
+            )
         ]
     return []

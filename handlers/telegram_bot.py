@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from dataclasses import replace
 from typing import Any
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
@@ -25,7 +26,7 @@ from telegram.ext import (
 )
 
 from bot.access import Actor
-from bot.command_request import CommandReply
+from bot.command_request import Attachment, CommandReply
 from bot.commands import NAMES, run_command, split
 from bot.context import Core
 from bot.conversation import Inbound, accept_reply
@@ -128,25 +129,32 @@ class _Handlers:
             raise ApplicationHandlerStop
 
     async def _answer(
-        self, chat_id: int, text: str, buttons: tuple[tuple[str, str], ...] = ()
+        self,
+        chat_id: int,
+        text: str,
+        buttons: tuple[tuple[str, str], ...] = (),
+        attachment: Attachment | None = None,
     ) -> None:
-        """Queue the answer (paged; buttons ride on the last page) and try it at once."""
-        texts_ = pages(text)
-        async with transaction(self._core.sessions) as session:
-            rows = [
-                enqueue(
-                    session,
-                    Outgoing(
-                        channel="telegram",
-                        address=str(chat_id),
-                        text=page,
-                        purpose="reply",
-                        buttons=buttons if n == len(texts_) - 1 else (),
-                    ),
-                    now=self._core.clock(),
+        """Queue the answer (paged; buttons ride on the last page) and try it at once.
+
+        A file follows the text as a document, captioned with its name."""
+        outgoing = [
+            Outgoing(channel="telegram", address=str(chat_id), text=page, purpose="reply")
+            for page in pages(text)
+        ]
+        if attachment is not None:
+            outgoing.append(
+                Outgoing(
+                    channel="telegram",
+                    address=str(chat_id),
+                    text=attachment.name,
+                    purpose="reply",
+                    attachment=(attachment.name, attachment.content),
                 )
-                for n, page in enumerate(texts_)
-            ]
+            )
+        outgoing[-1] = replace(outgoing[-1], buttons=buttons)
+        async with transaction(self._core.sessions) as session:
+            rows = [enqueue(session, message, now=self._core.clock()) for message in outgoing]
             await session.flush()
             row_ids = [row.id for row in rows if row.id is not None]
         for row_id in row_ids:
@@ -194,7 +202,7 @@ class _Handlers:
             reply = await self._run(update, split(line))
         except InputError as error:  # a line that does not split into words
             reply = CommandReply(error.text(_language(update)), refused=True)
-        await self._answer(chat_id, reply.text, reply.buttons)
+        await self._answer(chat_id, reply.text, reply.buttons, reply.attachment)
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_chat is not None

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.context import Core
+from handlers.command_menu import set_command_menus
 from handlers.health import healthz
 from handlers.keys import CORE, DISPATCHER, SETTINGS, TELEGRAM
 from handlers.metrics import metrics_page
@@ -18,18 +19,6 @@ from handlers.twilio_webhooks import inbound_sms, status_callback
 from notifications.dispatcher import Dispatcher
 
 WEBHOOK_PATH = "/webhooks/telegram"
-# The bot's command menu (setMyCommands); /help shows the full syntax per role.
-COMMAND_MENU = {
-    "help": "what you can do here",
-    "project": "new <code> <name> | use <code>",
-    "coordinator": "add <telegram id> [role]",
-    "activity": "add | list",
-    "person": "add | list",
-    "hours": "<person> <activity> <date> <hours>",
-    "close": "<YYYY-MM>: send the month for signing",
-    "unsigned": "[YYYY-MM]: who has not signed",
-    "status": "[YYYY-MM]: counts",
-}
 MAX_BODY = 1024 * 1024  # webhooks are small; a larger body is refused before parsing
 
 
@@ -68,7 +57,7 @@ async def _telegram_lifecycle(app: web.Application) -> AsyncIterator[None]:
             secret_token=settings.telegram_webhook_secret.get_secret_value(),
             allowed_updates=["message", "callback_query"],
         )
-    await application.bot.set_my_commands([(name, COMMAND_MENU[name]) for name in COMMAND_MENU])
+    await set_command_menus(application.bot)
     await application.start()
     yield
     if application.updater is not None and application.updater.running:

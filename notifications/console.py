@@ -27,6 +27,9 @@ class ConsoleTransport:
         self._stream.write(
             f"{rule}\n[{self.channel} to {mask_address(envelope.address)}]\n{envelope.text}\n"
         )
+        if envelope.attachment is not None:
+            name, content = envelope.attachment
+            self._stream.write(f"[file {name}, {len(content)} bytes]\n")
         self._stream.flush()
         return Sent(provider_id=f"console-{uuid.uuid4().hex}")
 

@@ -23,7 +23,16 @@ from notifications import coordinator_texts
 from notifications.transport import Envelope, Transport
 from storage import audit, delivery, notices
 from storage.db import SessionFactory, transaction
-from storage.outbox import FAILED, QUEUED, SENT, Outgoing, claim, enqueue, finish
+from storage.outbox import (
+    FAILED,
+    QUEUED,
+    SENT,
+    Outgoing,
+    attachment_of,
+    claim,
+    enqueue,
+    finish,
+)
 from storage.rate_limits import RateLimiter
 from storage.tables import OutboxMessage, Person
 
@@ -94,12 +103,20 @@ class Dispatcher:
                 await self._fail(row, "the code was sealed with another secret key")
                 return
             text = text.replace(CODE_MARKER, code)
+        attachment = None
+        if row.attachment is not None:
+            async with self._sessions() as session:
+                attachment = await attachment_of(session, row)
+            if attachment is None:
+                await self._fail(row, "the attached file is gone")
+                return
         envelope = Envelope(
             address=row.address,
             text=text,
             validity_seconds=row.validity_seconds,
             status_callback=self._status_callback if row.channel == "sms" else None,
             buttons=tuple((label, data) for label, data in json.loads(row.buttons or "[]")),
+            attachment=attachment,
         )
         try:
             sent = await self._transports[row.channel].send(envelope)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -23,6 +23,8 @@ from telegram.error import (
 
 from bot.errors import DeliveryError
 from notifications.transport import Envelope, Sent
+
+CAPTION_LIMIT = 1024  # Telegram's limit for a document's caption
 
 
 def _seconds(value: int | timedelta) -> float:
@@ -69,22 +71,33 @@ class TelegramTransport:
             else None
         )
         try:
-            message = await self._bot.send_message(
-                chat_id=int(envelope.address), text=envelope.text, reply_markup=markup
-            )
+            message = await self._post(int(envelope.address), envelope, markup)
         except ChatMigrated as migrated:
             # A group became a supergroup: follow it once, and report the new id.
             new_chat = migrated.new_chat_id
             try:
-                message = await self._bot.send_message(
-                    chat_id=new_chat, text=envelope.text, reply_markup=markup
-                )
+                message = await self._post(new_chat, envelope, markup)
             except TelegramError as error:
                 raise classify(error) from None
             return Sent(provider_id=str(message.message_id), new_address=str(new_chat))
         except TelegramError as error:
             raise classify(error) from None
         return Sent(provider_id=str(message.message_id))
+
+    async def _post(
+        self, chat_id: int, envelope: Envelope, markup: InlineKeyboardMarkup | None
+    ) -> Message:
+        if envelope.attachment is None:
+            return await self._bot.send_message(
+                chat_id=chat_id, text=envelope.text, reply_markup=markup
+            )
+        name, content = envelope.attachment
+        return await self._bot.send_document(
+            chat_id=chat_id,
+            document=InputFile(content, filename=name),
+            caption=envelope.text[:CAPTION_LIMIT] or None,
+            reply_markup=markup,
+        )
 
     async def aclose(self) -> None:
         return None  # the Bot belongs to the caller (the web app or the worker runtime)

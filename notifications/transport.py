@@ -17,6 +17,7 @@ class Envelope:
     validity_seconds: int | None = None  # SMS only: Twilio drops it if not delivered by then
     status_callback: str | None = None  # SMS only: where Twilio reports delivery
     buttons: tuple[tuple[str, str], ...] = ()  # Telegram only: (label, callback data) rows
+    attachment: tuple[str, bytes] | None = None  # Telegram only: a document; text is its caption
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,8 @@ class TwilioSmsTransport:
         return self._client
 
     async def send(self, envelope: Envelope) -> Sent:
+        if envelope.attachment is not None:
+            raise DeliveryError("an SMS cannot carry a file", permanent=True)
         params: dict[str, object] = {"to": envelope.address, "body": envelope.text}
         if self._sender.startswith("MG"):
             params["messaging_service_sid"] = self._sender

@@ -9,6 +9,7 @@ SQLite ignores it and runs one writer at a time anyway.
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from notifications.sms_segments import fit_sms
 from storage.db import SessionFactory, transaction
-from storage.tables import OutboxMessage
+from storage.tables import OutboxAttachment, OutboxMessage
 
 QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
 
@@ -35,6 +36,7 @@ class Outgoing:
     sealed_code: str | None = None
     validity_seconds: int | None = None
     buttons: tuple[tuple[str, str], ...] = ()  # Telegram inline buttons: (label, command)
+    attachment: tuple[str, bytes] | None = None  # Telegram only: (file name, content)
 
 
 def enqueue(session: AsyncSession, message: Outgoing, *, now: datetime) -> OutboxMessage:
@@ -55,8 +57,21 @@ def enqueue(session: AsyncSession, message: Outgoing, *, now: datetime) -> Outbo
         next_attempt_at=now,
         created_at=now,
     )
+    if message.attachment is not None:
+        name, content = message.attachment
+        row.attachment = secrets.token_hex(16)
+        session.add(
+            OutboxAttachment(key=row.attachment, name=name[:120], content=content, created_at=now)
+        )
     session.add(row)
     return row
+
+
+async def attachment_of(session: AsyncSession, row: OutboxMessage) -> tuple[str, bytes] | None:
+    if row.attachment is None:
+        return None
+    stored = await session.get(OutboxAttachment, row.attachment)
+    return (stored.name, stored.content) if stored is not None else None
 
 
 def _claimable(now: datetime) -> sa.ColumnElement[bool]:
@@ -112,4 +127,12 @@ async def finish(session: AsyncSession, message_id: int, worker: str, **values: 
         )
         .values(claimed_by=None, claimed_until=None, **values)
     )
+    if result.rowcount == 1 and values.get("state") in (SENT, FAILED):
+        # A file is kept only until it is handed over (or given up on).
+        attached = select(OutboxMessage.attachment).where(col(OutboxMessage.id) == message_id)
+        await session.exec(
+            sa.delete(OutboxAttachment).where(
+                col(OutboxAttachment.key) == attached.scalar_subquery()
+            )
+        )
     return result.rowcount == 1

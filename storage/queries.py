@@ -183,10 +183,15 @@ async def find_person(session: AsyncSession, project: Project, text: str) -> Per
     )
     found = (await session.exec(query)).all()
     if len(found) != 1:
+        if found:
+            raise InputError(
+                "No single person is called '%(text)s'; use the reference, e.g. P-0007.",
+                text=text[:40],
+            )
         raise InputError(
-            f"No single person is called '{text[:40]}'; use the reference, e.g. P-0007."
-            if found
-            else f"There is no person '{text[:40]}' in {project.code}; see /person list."
+            "There is no person '%(text)s' in %(code)s; see /person list.",
+            text=text[:40],
+            code=project.code,
         )
     return found[0]
 
@@ -198,11 +203,12 @@ async def find_activity(session: AsyncSession, project_id: int, text: str) -> Ac
     )
     found = (await session.exec(query)).all()
     if len(found) != 1:
-        raise InputError(
-            f"No single activity is called '{text[:40]}'; use the reference, e.g. A-002."
-            if found
-            else f"There is no activity '{text[:40]}'; see /activity list."
-        )
+        if found:
+            raise InputError(
+                "No single activity is called '%(text)s'; use the reference, e.g. A-002.",
+                text=text[:40],
+            )
+        raise InputError("There is no activity '%(text)s'; see /activity list.", text=text[:40])
     return found[0]
 
 

@@ -168,6 +168,8 @@ class OutboxMessage(SQLModel, table=True):
     sealed_code: str | None = Field(default=None, max_length=200)
     # Telegram only: inline buttons as JSON [[label, command line], ...], one a row.
     buttons: str | None = Field(default=None, sa_type=sa.Text)
+    # Telegram only: the key of a file sent as a document with ``text`` as its caption.
+    attachment: str | None = Field(default=None, max_length=32)
     validity_seconds: int | None = None
     state: str = Field(
         default="queued", max_length=16
@@ -180,6 +182,18 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=300)
     created_at: datetime
     sent_at: datetime | None = None
+
+
+class OutboxAttachment(SQLModel, table=True):
+    """A file waiting in the outbox (a certificate, an export); deleted once handed over,
+    since it can be made again from the evidence."""
+
+    __tablename__ = "outbox_attachments"
+
+    key: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=120)
+    content: bytes = Field(sa_type=sa.LargeBinary)
+    created_at: datetime
 
 
 class InboundMessage(SQLModel, table=True):

@@ -66,9 +66,9 @@ def test_polish_headers_and_every_bad_line_is_kept_with_its_number() -> None:
     sheet = parse_attendance("lista.csv", content.encode())
     assert sheet.rows == []
     assert [p.line for p in sheet.problems] == [2, 3, 4]
-    assert "not a date" in sheet.problems[0].reason
-    assert "not an amount of hours" in sheet.problems[1].reason
-    assert "person is missing" in sheet.problems[2].reason
+    assert "not a date" in str(sheet.problems[0].reason)
+    assert "not an amount of hours" in str(sheet.problems[1].reason)
+    assert "person is missing" in str(sheet.problems[2].reason)
 
 
 def test_a_missing_column_a_wrong_encoding_and_a_wrong_type_are_refused() -> None:
@@ -302,7 +302,7 @@ async def test_a_list_of_a_thousand_lines_is_recorded(stack: Stack, fake_telegra
         f"P-{p:04d};A-001;{day};7,5" for p in range(1, 51) for day in weekdays
     ]
     answer = await upload(stack, fake_telegram, COORDINATOR, "big.csv", "\n".join(lines).encode())
-    assert answer.startswith("Recorded 1000 lines from big.csv: 7500 h for 50 people.")
+    assert answer.startswith("Recorded 1000 lines from big.csv: 7,500 h for 50 people.")
     assert len(await _entries(stack.core)) == 1000
 
 

@@ -15,6 +15,7 @@ from bot.errors import InputError
 from bot.months import Month
 from bot.recording import record_hours
 from bot.registry import NewPerson, add_activity, add_person, create_project
+from notifications.i18n import Message
 from storage.tables import AuditEvent, OutboxMessage, TimeEntry
 from tests.stack import PROJECT
 
@@ -38,7 +39,7 @@ async def _setup(core: Core, kind: str, person_kind: str = "participant") -> tup
     return person.ref, activity.ref
 
 
-async def _record(core: Core, person: str, activity: str, day: date, minutes: int) -> list[str]:
+async def _record(core: Core, person: str, activity: str, day: date, minutes: int) -> list[Message]:
     recorded = await record_hours(
         core,
         PROJECT,
@@ -90,14 +91,14 @@ async def test_staff_warning_comes_from_the_recorded_year(core: Core) -> None:
     cap = 1720 * 60
     day = date(2026, 1, 1)
     recorded = 0
-    warnings: list[str] = []
+    warnings: list[Message] = []
     while recorded + 8 * 60 <= cap * 9 // 10:
         warnings = await _record(core, person, activity, day, 8 * 60)
         recorded += 8 * 60
         day = date.fromordinal(day.toordinal() + 1)
     assert warnings == []
     warnings = await _record(core, person, activity, day, 8 * 60)
-    assert warnings and "staff hours" in warnings[0]
+    assert warnings and "staff hours" in str(warnings[0])
 
 
 async def test_a_signed_month_changes_only_by_an_explicit_correction(core: Core) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from bot.errors import InputError
 from bot.rules import HoursContext, check_hours
+from notifications.i18n import Message
 
 MONDAY = date(2026, 10, 12)
 BASE = HoursContext(
@@ -26,7 +27,7 @@ INTERNSHIP = replace(BASE, activity_kind="internship")
 TRAINING = replace(BASE, activity_kind="training")
 
 
-def ok(day: date, minutes: int, ctx: HoursContext) -> list[str]:
+def ok(day: date, minutes: int, ctx: HoursContext) -> list[Message]:
     return check_hours(day, minutes, ctx)
 
 
@@ -97,10 +98,10 @@ def test_training_day_is_at_most_8_hours() -> None:
 def test_staff_yearly_cap_follows_the_programme_period() -> None:
     staff = replace(BASE, person_kind="staff", year_minutes=1712 * 60)
     assert ok(MONDAY, 8 * 60, staff)  # exactly 1720 h: allowed, with a warning
-    refused(MONDAY, 8 * 60 + 15, staff, "1720 h a year")
+    refused(MONDAY, 8 * 60 + 15, staff, "1,720 h a year")
     old = replace(staff, programme_period="esf-2014-2020", year_minutes=1654 * 60)
     ok(MONDAY, 8 * 60, old)
-    refused(MONDAY, 8 * 60 + 15, old, "1662 h a year")
+    refused(MONDAY, 8 * 60 + 15, old, "1,662 h a year")
 
 
 def test_staff_get_a_warning_from_90_percent_of_the_cap() -> None:
@@ -108,7 +109,7 @@ def test_staff_get_a_warning_from_90_percent_of_the_cap() -> None:
     just_below = replace(BASE, person_kind="staff", year_minutes=cap * 9 // 10 - 60 - 15)
     assert ok(MONDAY, 60, just_below) == []
     at = replace(BASE, person_kind="staff", year_minutes=cap * 9 // 10 - 60)
-    assert "90 %" in ok(MONDAY, 60, at)[0]
+    assert "90 %" in str(ok(MONDAY, 60, at)[0])
 
 
 def test_esf_plus_staff_day_is_at_most_13_hours() -> None:

@@ -269,7 +269,8 @@ async def test_stop_and_start_toggle_sms_and_are_audited(core: Core) -> None:
     async with core.sessions() as session:
         assert (await session.exec(select(Person).where(Person.phone == phone))).one().sms_opted_out
     report = await close_month(core, PROJECT, OCTOBER, actor="test")
-    assert ("P-0001", "opted out of SMS and has no Telegram") in report.unreachable
+    unreachable = [(ref, str(why)) for ref, why in report.unreachable]
+    assert ("P-0001", "opted out of SMS and has no Telegram") in unreachable
     assert (await reply(core, phone, "START")).outcome == "opted_in"
     async with core.sessions() as session:
         actions = (await session.exec(select(AuditEvent.action))).all()

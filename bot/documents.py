@@ -1,0 +1,122 @@
+"""Certificates and month exports, read from the evidence as it stands.
+
+Both are built in the project's language unless the asker names another: they are
+documents for the funding agency and the project's files, not chat answers.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.certificate import Certificate, SignatureEvidence, render_certificate
+from bot.command_request import Attachment
+from bot.context import Core
+from bot.errors import InputError
+from bot.month_export import MonthExport, PersonMonth, RecordedDay, render_month_xlsx
+from bot.months import Month
+from bot.verification import verify
+from storage import queries
+from storage.month_records import month_entries, month_records
+from storage.receipts import ReceiptRecord
+from storage.tables import Project
+
+
+async def certificate(
+    core: Core, project: Project, person_text: str, month: Month, language: str
+) -> tuple[Certificate, Attachment]:
+    assert project.id is not None
+    zone = ZoneInfo(project.time_zone)
+    async with core.sessions() as session:
+        person = await queries.find_person(session, project, person_text)
+        assert person.id is not None
+        records = await month_records(session, project.id, str(month), person.id)
+    if not records:
+        raise InputError(
+            "%(ref)s has no summary for %(month)s yet; /close %(month)s sends one.",
+            ref=person.ref,
+            month=str(month),
+        )
+    record = records[0]
+    evidence = None
+    if record.signature is not None:
+        verified = verify(
+            ReceiptRecord(record.signature, record.summary, person, project), core.key
+        )
+        evidence = SignatureEvidence(
+            signed_at_local=verified.signed_at_local,
+            channel=verified.channel,
+            sender_masked=verified.sender,
+            receipt=verified.receipt,
+            receipt_url=core.receipt_url(verified.receipt),
+            seal_valid=verified.seal_valid,
+            content_unchanged=verified.content_unchanged,
+        )
+    made = Certificate(
+        project_code=project.code,
+        project_name=project.name,
+        person_ref=person.ref,
+        person_name=person.name,
+        person_kind=person.kind,
+        month=month,
+        version=record.summary.version,
+        sha256=record.summary.sha256,
+        document=record.summary.document,
+        state=record.summary.state,
+        signature=evidence,
+        generated_at_local=core.clock().astimezone(zone),
+    )
+    return made, Attachment(made.file_name, render_certificate(made, language))
+
+
+async def month_export(
+    core: Core, project: Project, month: Month, language: str
+) -> tuple[MonthExport, Attachment]:
+    assert project.id is not None
+    zone = ZoneInfo(project.time_zone)
+    async with core.sessions() as session:
+        records = await month_records(session, project.id, str(month))
+        entries = await month_entries(session, project.id, month.first_day, month.last_day)
+    recorded: dict[str, int] = {}
+    names: dict[str, tuple[str, str]] = {}
+    days = []
+    for entry, person, activity in entries:
+        recorded[person.ref] = recorded.get(person.ref, 0) + entry.minutes
+        names[person.ref] = (person.name, person.kind)
+        days.append(
+            RecordedDay(
+                person.ref,
+                person.name,
+                activity.ref,
+                activity.name,
+                activity.kind,
+                entry.day,
+                entry.minutes,
+            )
+        )
+    by_ref = {r.person.ref: r for r in records}
+    people = []
+    for ref in sorted(set(recorded) | set(by_ref)):
+        record = by_ref.get(ref)
+        signature = record.signature if record else None
+        name, kind = (record.person.name, record.person.kind) if record else names[ref]
+        people.append(
+            PersonMonth(
+                ref=ref,
+                name=name,
+                kind=kind,
+                recorded_minutes=recorded.get(ref, 0),
+                summary_minutes=record.summary.total_minutes if record else None,
+                state=record.summary.state if record else None,
+                version=record.summary.version if record else None,
+                signed_at_local=signature.signed_at.astimezone(zone) if signature else None,
+                channel=signature.channel if signature else None,
+                receipt=signature.receipt if signature else None,
+                sha256=record.summary.sha256 if record else None,
+            )
+        )
+    if not people:
+        raise InputError(
+            "Nobody has hours in %(month)s; there is nothing to export.", month=str(month)
+        )
+    made = MonthExport(project.code, project.name, month, people, days)
+    return made, Attachment(made.file_name, render_month_xlsx(made, language))

@@ -1,0 +1,191 @@
+"""Certificates (PDF) and month exports (XLSX) through the chat and the shell."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import select
+
+from bot.admin import run_admin
+from bot.closing import close_month
+from bot.months import Month
+from storage.tables import AuditEvent, OutboxAttachment
+from tests.stack import (
+    PROJECT,
+    PUBLIC_URL,
+    SUPERUSER_ID,
+    Stack,
+    post_update_and_answer,
+    seed_project,
+)
+
+OCTOBER = Month(2026, 10)
+_ids = itertools.count(7000)
+_CODE = re.compile(r"\b(\d{6})\b")
+
+
+async def say(stack: Stack, fake: Any, text: str, user: int = SUPERUSER_ID) -> str:
+    update = {
+        "update_id": next(_ids),
+        "message": {
+            "message_id": 1,
+            "date": 1762160400,
+            "chat": {"id": user, "type": "private", "first_name": "C"},
+            "from": {"id": user, "is_bot": False, "first_name": "C", "language_code": "en"},
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+        },
+    }
+    return await post_update_and_answer(stack, fake, user, update)
+
+
+async def october_with_one_signature(stack: Stack, fake_twilio: Any, fake_telegram: Any) -> str:
+    """ESF-1 closed for October, P-0002 signed by SMS; returns P-0002's receipt."""
+    project = await seed_project(stack.core)
+    await close_month(stack.core, PROJECT, OCTOBER, actor="test")
+    await stack.deliver()
+    phone = project.people["P-0002"]
+    [body] = [m["Body"] for m in fake_twilio.messages if m["To"] == phone]
+    code = _CODE.search(body)
+    assert code is not None
+    twiml = await (await stack.sms(phone, code.group(1), "SM" + "7" * 32)).text()
+    receipt = re.search(r"TS-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", twiml)
+    assert receipt is not None
+    assert "works on ESF-1" in await say(stack, fake_telegram, "/project use ESF-1")
+    return receipt.group(0)
+
+
+def documents(fake: Any) -> list[dict[str, Any]]:
+    return [call["document"] for call in fake.calls("sendDocument")]
+
+
+def pdf_text(content: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
+async def test_a_signed_month_gives_a_certificate_with_its_evidence(
+    stack: Stack, fake_twilio: Any, fake_telegram: Any
+) -> None:
+    receipt = await october_with_one_signature(stack, fake_twilio, fake_telegram)
+
+    answer = await say(stack, fake_telegram, "/certificate P-0002 2026-10")
+
+    assert answer.startswith("Attendance certificate of P-0002 Person 2 for 2026-10 (signed)")
+    [document] = documents(fake_telegram)
+    assert document["filename"] == "certificate-ESF-1-P-0002-2026-10.pdf"
+    text = pdf_text(document["content"])
+    assert "Intyg för närvarotid" in text  # the project's language
+    assert "Person 2 (P-0002)" in text and "Jobbsteget Malmö (ESF-1)" in text
+    assert "oktober 2026" in text and "2026-10-06" in text and "Totalt 21 h" in text
+    assert receipt in text and f"{PUBLIC_URL}/r/{receipt}" in text
+    assert "+46701234562" not in text  # the sender is masked
+    async with stack.core.sessions() as session:
+        assert (await session.exec(select(OutboxAttachment))).all() == []  # gone once sent
+        actions = [e.action for e in (await session.exec(select(AuditEvent))).all()]
+    assert "document.certificate" in actions
+
+
+async def test_an_unsigned_month_gives_lines_for_a_handwritten_signature_in_polish(
+    stack: Stack, fake_twilio: Any, fake_telegram: Any
+) -> None:
+    await october_with_one_signature(stack, fake_twilio, fake_telegram)
+
+    answer = await say(stack, fake_telegram, "/certificate P-0001 2026-10 pl")
+
+    assert "(waiting for a signature)" in answer
+    text = pdf_text(documents(fake_telegram)[0]["content"])
+    assert "Zaświadczenie o obecności" in text
+    assert "październik 2026" in text
+    assert "Niepodpisane elektronicznie" in text and "Podpis:" in text
+
+
+async def test_the_month_export_has_a_row_per_person_and_per_day(
+    stack: Stack, fake_twilio: Any, fake_telegram: Any
+) -> None:
+    receipt = await october_with_one_signature(stack, fake_twilio, fake_telegram)
+
+    answer = await say(stack, fake_telegram, "/export 2026-10 en")
+
+    assert answer.startswith("ESF-1, 2026-10. People: 3, hours recorded: ")
+    [document] = documents(fake_telegram)
+    assert document["filename"] == "timesign-ESF-1-2026-10.xlsx"
+    workbook = load_workbook(io.BytesIO(document["content"]), read_only=True)
+    assert workbook.sheetnames == ["Summaries", "Hours"]
+    people = list(workbook["Summaries"].iter_rows(values_only=True))
+    assert people[0][:6] == (
+        "Person",
+        "Name",
+        "Kind",
+        "Hours recorded",
+        "Hours sent for signing",
+        "State",
+    )
+    by_ref = {row[0]: row for row in people[1:]}
+    assert set(by_ref) == {"P-0001", "P-0002", "P-0003"}
+    assert by_ref["P-0002"][5] == "signed" and by_ref["P-0002"][9] == receipt
+    assert by_ref["P-0002"][3] == by_ref["P-0002"][4] == 21
+    assert by_ref["P-0001"][5] == "waiting for a signature"
+    days = list(workbook["Hours"].iter_rows(values_only=True))
+    assert len(days) == 1 + 9
+    assert days[1][5].date().isoformat() == "2026-10-01" and days[1][6] == 6.5
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/certificate P-0001", "Usage: /certificate <person> <YYYY-MM> [sv|en|pl]"),
+        ("/certificate P-0001 2026-09", "P-0001 has no summary for 2026-09 yet"),
+        ("/certificate P-0099 2026-10", "P-0099"),
+        ("/certificate P-0001 October", "not a month"),
+        ("/export", "Usage: /export <YYYY-MM> [sv|en|pl]"),
+        ("/export 2026-09", "Nobody has hours in 2026-09"),
+    ],
+)
+async def test_bad_document_requests_are_refused_with_a_sentence(
+    stack: Stack, fake_twilio: Any, fake_telegram: Any, line: str, expected: str
+) -> None:
+    await october_with_one_signature(stack, fake_twilio, fake_telegram)
+
+    answer = await say(stack, fake_telegram, line)
+
+    assert expected in answer
+    assert documents(fake_telegram) == []
+
+
+async def test_a_stranger_gets_no_document(
+    stack: Stack, fake_twilio: Any, fake_telegram: Any
+) -> None:
+    await october_with_one_signature(stack, fake_twilio, fake_telegram)
+
+    answer = await say(stack, fake_telegram, "/export 2026-10", user=4242)
+
+    assert answer.startswith("Sorry, this chat has no access")
+    assert documents(fake_telegram) == []
+
+
+async def test_the_shell_writes_the_certificate_to_a_file(
+    stack: Stack,
+    fake_twilio: Any,
+    fake_telegram: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await october_with_one_signature(stack, fake_twilio, fake_telegram)
+    monkeypatch.chdir(tmp_path)
+
+    answer = await run_admin(stack.settings, "esf-1", ["certificate", "P-0002", "2026-10"])
+
+    written = tmp_path / "certificate-ESF-1-P-0002-2026-10.pdf"
+    assert answer.splitlines() == [
+        "Attendance certificate of P-0002 Person 2 for 2026-10 (signed).",
+        str(written),
+    ]
+    assert "Intyg för närvarotid" in pdf_text(written.read_bytes())
