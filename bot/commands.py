@@ -277,11 +277,9 @@ def split(text: str) -> list[str]:
 def help_text(role: str | None, language: str) -> str:
     lines = [Message("Commands you may use here:").text(language), "/project use <code>"]
     lines += ["/language sv|en|pl", "/help"]
-    lines += [
-        c.usage if isinstance(c.usage, str) else c.usage.text(language)
-        for c in COMMANDS.values()
-        if may(role, c.role)
-    ]
+    allowed = [(key, c) for key, c in COMMANDS.items() if may(role, c.role)]
+    allowed.sort(key=lambda item: item[0][0])  # a command's sub-commands together
+    lines += [c.usage if isinstance(c.usage, str) else c.usage.text(language) for _, c in allowed]
     return "\n".join(lines)
 
 

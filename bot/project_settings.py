@@ -7,7 +7,7 @@ from datetime import time
 
 from bot.context import Core
 from bot.errors import InputError
-from notifications.i18n import Lines, Message
+from notifications.i18n import Lines, Message, Plural
 from storage import audit, queries
 from storage.db import transaction
 from storage.tables import Project
@@ -112,10 +112,13 @@ def describe(project: Project, language: str) -> str:
                 period=project.programme_period,
             ),
             Message(
-                "Reminders: first after %(first)s days, then every %(every)s days, "
-                "at most %(most)s, %(window)s on working days.",
-                first=project.reminder_first_days,
-                every=project.reminder_every_days,
+                "Reminders: %(first)s, %(every)s, at most %(most)s, %(window)s on working days.",
+                first=Plural(
+                    "first after %(n)s day", "first after %(n)s days", n=project.reminder_first_days
+                ),
+                every=Plural(
+                    "then every day", "then every %(n)s days", n=project.reminder_every_days
+                ),
                 most=project.reminder_max,
                 window=window,
             ),

@@ -22,6 +22,8 @@ COMMAND_MENU: dict[str, Message] = {
     "unsigned": Message("[YYYY-MM]: who has not signed"),
     "status": Message("[YYYY-MM]: counts of sent, signed and failed"),
     "remind": Message("[YYYY-MM]: remind everyone who has not signed"),
+    "certificate": Message("<person> <YYYY-MM>: the attendance certificate as PDF"),
+    "export": Message("<YYYY-MM>: the month as an XLSX workbook"),
     "language": Message("sv | en | pl: the language I answer in"),
 }
 

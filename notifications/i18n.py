@@ -37,6 +37,7 @@ EXTRACT_KEYWORDS: dict[str, tuple[int, ...]] = {
     "_": (2,),
     "ngettext": (1, 2),
     "Message": (1,),
+    "Plural": (1, 2),
     "say": (1,),
     "InputError": (1,),
     "AccessDenied": (1,),
@@ -103,6 +104,26 @@ class Message:
 
     def __repr__(self) -> str:
         return f"Message({self.msgid!r}, **{self.values!r})"
+
+
+class Plural:
+    """A phrase that depends on a count: "1 day", "3 days"; Polish has three forms, which
+    the catalog's plural rule picks. ``n`` is also a placeholder of the phrase."""
+
+    __slots__ = ("plural", "singular", "values")
+
+    def __init__(self, singular: str, plural: str, /, n: int, **values: object) -> None:
+        self.singular, self.plural = singular, plural
+        self.values = {"n": n, **values}
+
+    def text(self, language: str) -> str:
+        n = self.values["n"]
+        assert isinstance(n, int)
+        chosen = str(catalog(language).ngettext(self.singular, self.plural, n))
+        return chosen % self.values
+
+    def __str__(self) -> str:
+        return self.text("en")
 
 
 class Lines:

@@ -58,7 +58,9 @@ def test_translations_keep_the_same_placeholders(language: str) -> None:
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         expected = set(PLACEHOLDER.findall(ids[-1]))
         for translated in filter(None, strings):
-            assert set(PLACEHOLDER.findall(translated)) == expected, (message.id, translated)
+            found = set(PLACEHOLDER.findall(translated))
+            # A plural form may leave the count out ("varje dag" for "every 1 day").
+            assert found == expected or (len(ids) > 1 and found <= expected), (ids, translated)
 
 
 def _calls_with_built_messages() -> list[str]:
