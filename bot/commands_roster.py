@@ -1,10 +1,24 @@
-"""Commands that look after the roster: activities ending, people edited, days deleted."""
+"""Commands that keep the roster: activities, people, hours and attendance lists."""
 
 from __future__ import annotations
 
 from bot import reports, roster
+from bot.attendance_import import import_command
 from bot.command_request import Command, Request, parse_date, take_flag
+from bot.hours import parse_hours
 from bot.months import Month
+from bot.recording import record_hours
+from bot.registry import (
+    ACTIVITY_KINDS,
+    LANGUAGES,
+    PERSON_KINDS,
+    NewPerson,
+    add_activity,
+    add_person,
+)
+from notifications.i18n import Hours, Message
+from storage import queries
+from storage.db import transaction
 
 
 async def activity_end(request: Request) -> str:
@@ -119,7 +133,111 @@ async def hours_delete(request: Request) -> str:
     )
 
 
+async def activity_add(request: Request) -> str:
+    project = request.need("coordinator", "Adding activities")
+    if len(request.args) < 4:
+        raise request.usage_error(Message("kinds: %(kinds)s.", kinds=", ".join(ACTIVITY_KINDS)))
+    *name, kind, first, last = request.args
+    activity = await add_activity(
+        request.core,
+        project.code,
+        name=" ".join(name),
+        kind=kind,
+        starts_on=parse_date(first),
+        ends_on=parse_date(last),
+        actor=request.actor.name,
+    )
+    return request.say(
+        "%(ref)s %(name)s (%(kind)s, %(first)s to %(last)s) added.",
+        ref=activity.ref,
+        name=activity.name,
+        kind=activity.kind,
+        first=first,
+        last=last,
+    )
+
+
+async def activity_list(request: Request) -> str:
+    project = request.need("viewer", "Listing activities")
+    return await reports.activities(request.core, project, request.language)
+
+
+async def person_add(request: Request) -> str:
+    project = request.need("coordinator", "Adding people")
+    args = list(request.args)
+    language = args.pop() if args and args[-1] in LANGUAGES else None
+    kind = args.pop() if args and args[-1] in PERSON_KINDS else "participant"
+    if len(args) < 2:
+        raise request.usage_error(Message('quote a name with spaces: "Anna Berg".'))
+    *name, phone = args
+    person = await add_person(
+        request.core,
+        project.code,
+        NewPerson(" ".join(name), phone, kind=kind, language=language),
+        actor=request.actor.name,
+    )
+    return request.say(
+        "%(ref)s %(name)s (%(kind)s, %(language)s) added.",
+        ref=person.ref,
+        name=person.name,
+        kind=person.kind,
+        language=person.language,
+    )
+
+
+async def person_list(request: Request) -> str:
+    project = request.need("viewer", "Listing people")
+    return await reports.people(request.core, project, request.language)
+
+
+async def hours_record(request: Request) -> str:
+    project = request.need("coordinator", "Recording hours")
+    args, correction = take_flag(request.args, "correction")
+    if len(args) != 4:
+        raise request.usage_error()
+    person_text, activity_text, day_text, hours_text = args
+    day, minutes = parse_date(day_text), parse_hours(hours_text)
+    async with transaction(request.core.sessions) as session:
+        assert project.id is not None
+        person = await queries.find_person(session, project, person_text)
+        activity = await queries.find_activity(session, project.id, activity_text)
+    recorded = await record_hours(
+        request.core,
+        project.code,
+        person_ref=person.ref,
+        activity_ref=activity.ref,
+        day=day,
+        minutes=minutes,
+        actor=request.actor.name,
+        correction=correction,
+    )
+    answer = request.say(
+        "Recorded %(hours)s for %(person)s on %(activity)s, %(day)s.",
+        hours=Hours(minutes),
+        person=person.ref,
+        activity=activity.ref,
+        day=str(day),
+    )
+    return "\n".join([answer, *(w.text(request.language) for w in recorded.warnings)])
+
+
 COMMANDS: dict[tuple[str, str | None], Command] = {
+    ("activity", "add"): Command(
+        "/activity add <name> <kind> <from> <to>", "coordinator", activity_add
+    ),
+    ("activity", "list"): Command("/activity list", "viewer", activity_list),
+    ("person", "add"): Command(
+        "/person add <name> <phone> [participant|staff] [sv|en|pl]", "coordinator", person_add
+    ),
+    ("person", "list"): Command("/person list", "viewer", person_list),
+    ("hours", None): Command(
+        "/hours <person> <activity> <date> <hours> [correction]", "coordinator", hours_record
+    ),
+    ("import", None): Command(
+        Message("Upload a CSV or XLSX attendance list (shell: import <file>)"),
+        "coordinator",
+        import_command,
+    ),
     ("activity", "end"): Command(
         "/activity end <activity> <last day>", "coordinator", activity_end
     ),

@@ -1,20 +1,24 @@
-"""Commands that chase signatures: remind now, and a new code for one person."""
+"""Commands that chase signatures: close a month, who has not signed, status, remind, new code."""
 
 from __future__ import annotations
 
-from bot.command_request import Command, Request
+from bot import reports
+from bot.access import may
+from bot.closing import close_month, preview_close
+from bot.command_request import Command, CommandReply, Request, take_flag
 from bot.errors import InputError
 from bot.months import Month, current_month
 from bot.remind_commands import reissue, remind_now
 from bot.reminding import remind_one
+from notifications.i18n import Hours
 from storage import queries
 
 
-def month_or_last(request: Request, text: str | None) -> Month:
-    """The month named, or the one before the current month in the project's zone."""
+def month_or_last(request: Request) -> Month:
+    """The month named first, or the one before the current month in the project's zone."""
     assert request.project is not None
-    if text is not None:
-        return Month.parse(text)
+    if request.args:
+        return Month.parse(request.args[0])
     return current_month(request.core.clock(), request.project.time_zone).previous()
 
 
@@ -22,7 +26,7 @@ async def remind(request: Request) -> str:
     project = request.need("coordinator", "Sending reminders")
     if len(request.args) > 2:
         raise request.usage_error()
-    month = month_or_last(request, request.args[0] if request.args else None)
+    month = month_or_last(request)
     if len(request.args) < 2:
         return await remind_now(
             request.core, project.code, month, actor=request.actor.name, language=request.language
@@ -67,7 +71,73 @@ async def new_code(request: Request) -> str:
     )
 
 
+async def close(request: Request) -> str | CommandReply:
+    """In a chat, /close first shows what it will send and asks for a button press."""
+    project = request.need("coordinator", "Closing a month")
+    args, confirmed = take_flag(request.args, "confirmed")
+    if len(args) != 1:
+        raise request.usage_error()
+    month = Month.parse(args[0])
+    if request.actor.telegram_user_id is not None and not confirmed:
+        people, minutes = await preview_close(request.core, project.code, month)
+        if people == 0:
+            return request.say(
+                "Nobody has hours in %(month)s; there is nothing to send.", month=str(month)
+            )
+        values = {"month": str(month), "project": project.code, "hours": Hours(minutes)}
+        question = (
+            request.say(
+                "Close %(month)s for %(project)s: 1 person, %(hours)s in all. "
+                "Summaries that changed are sent for signing.",
+                **values,
+            )
+            if people == 1
+            else request.say(
+                "Close %(month)s for %(project)s: %(people)s people, %(hours)s in all. "
+                "Summaries that changed are sent for signing.",
+                people=people,
+                **values,
+            )
+        )
+        label = request.say("Send %(month)s for signing", month=str(month))
+        return CommandReply(question, buttons=((label, f"close {month} confirmed"),))
+    report = await close_month(request.core, project.code, month, actor=request.actor.name)
+    return reports.describe_close(report, request.language)
+
+
+async def unsigned(request: Request) -> str | CommandReply:
+    """Who has not signed; in a chat, coordinators get a remind and a new-code button each."""
+    project = request.need("viewer", "Listing unsigned summaries")
+    month = month_or_last(request)
+    text, refs = await reports.unsigned(request.core, project, month, request.language)
+    if request.actor.telegram_user_id is None or not may(request.role, "coordinator"):
+        return text
+    buttons: list[tuple[str, str]] = []
+    for ref in refs[:UNSIGNED_BUTTONS]:
+        buttons += [
+            (request.say("Remind %(ref)s", ref=ref), f"remind {month} {ref}"),
+            (request.say("New code %(ref)s", ref=ref), f"reissue {ref} {month}"),
+        ]
+    return CommandReply(text, tuple(buttons))
+
+
+async def status(request: Request) -> str:
+    project = request.need("viewer", "Showing the status")
+    return await reports.status(
+        request.core,
+        project,
+        month_or_last(request),
+        request.language,
+    )
+
+
+UNSIGNED_BUTTONS = 25  # people with buttons; Telegram allows 100 buttons a message
+
+
 COMMANDS: dict[tuple[str, str | None], Command] = {
+    ("close", None): Command("/close <YYYY-MM>", "coordinator", close),
+    ("unsigned", None): Command("/unsigned [YYYY-MM]", "viewer", unsigned),
+    ("status", None): Command("/status [YYYY-MM]", "viewer", status),
     ("remind", None): Command("/remind [YYYY-MM] [person]", "coordinator", remind),
     ("reissue", None): Command("/reissue <person> <YYYY-MM>", "coordinator", new_code),
 }
