@@ -1,11 +1,13 @@
 """Certificates and month exports, read from the evidence as it stands.
 
 Both are built in the project's language unless the asker names another: they are
-documents for the funding agency and the project's files, not chat answers.
+documents for the funding agency and the project's files, not chat answers. The files
+are drawn in a thread: a large export takes seconds of CPU, and webhooks keep flowing.
 """
 
 from __future__ import annotations
 
+import asyncio
 from zoneinfo import ZoneInfo
 
 from bot.certificate import Certificate, SignatureEvidence, render_certificate
@@ -65,7 +67,8 @@ async def certificate(
         signature=evidence,
         generated_at_local=core.clock().astimezone(zone),
     )
-    return made, Attachment(made.file_name, render_certificate(made, language))
+    content = await asyncio.to_thread(render_certificate, made, language)
+    return made, Attachment(made.file_name, content)
 
 
 async def month_export(
@@ -119,4 +122,5 @@ async def month_export(
             "Nobody has hours in %(month)s; there is nothing to export.", month=str(month)
         )
     made = MonthExport(project.code, project.name, month, people, days)
-    return made, Attachment(made.file_name, render_month_xlsx(made, language))
+    content = await asyncio.to_thread(render_month_xlsx, made, language)
+    return made, Attachment(made.file_name, content)

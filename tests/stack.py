@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlmodel import col, select
 from twilio.request_validator import RequestValidator
 
 from bot.config import Settings, load_settings
@@ -27,6 +28,7 @@ from bot.wiring import Runtime, build_core, build_runtime
 from handlers.telegram_bot import install_handlers, new_application
 from handlers.web import create_app
 from storage.db import create_engine
+from storage.tables import OutboxMessage
 
 # A Tuesday early in November: October is closed, November has begun.
 CURRENT_TIME = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
@@ -200,8 +202,20 @@ async def post_update_and_answer(
     )
     assert response.status == 200
     for _ in range(int(seconds / 0.02)):
-        if len(fake.texts_to(chat)) > before:
-            await asyncio.sleep(0.05)  # let every page of a long answer arrive
+        if len(fake.texts_to(chat)) > before and not await _replies_pending(stack, chat):
             return "\n".join(fake.texts_to(chat)[before:])
         await asyncio.sleep(0.02)
     raise AssertionError(f"no answer in chat {chat} to update {update.get('update_id')}")
+
+
+async def _replies_pending(stack: Stack, chat: int) -> bool:
+    """Pages of an answer are queued together and sent one by one: wait for the last."""
+    async with stack.core.sessions() as session:
+        pending = await session.exec(
+            select(OutboxMessage.id).where(
+                OutboxMessage.address == str(chat),
+                OutboxMessage.purpose == "reply",
+                col(OutboxMessage.state).in_(("queued", "sending")),
+            )
+        )
+        return pending.first() is not None
