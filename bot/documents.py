@@ -14,7 +14,7 @@ from bot.certificate import Certificate, SignatureEvidence, render_certificate
 from bot.command_request import Attachment
 from bot.context import Core
 from bot.errors import InputError
-from bot.month_export import MonthExport, PersonMonth, RecordedDay, render_month_xlsx
+from bot.month_export import MonthExport, PersonMonth, render_month_xlsx
 from bot.months import Month
 from bot.verification import verify
 from storage import queries
@@ -81,21 +81,9 @@ async def month_export(
         entries = await month_entries(session, project.id, month.first_day, month.last_day)
     recorded: dict[str, int] = {}
     names: dict[str, tuple[str, str]] = {}
-    days = []
-    for entry, person, activity in entries:
-        recorded[person.ref] = recorded.get(person.ref, 0) + entry.minutes
-        names[person.ref] = (person.name, person.kind)
-        days.append(
-            RecordedDay(
-                person.ref,
-                person.name,
-                activity.ref,
-                activity.name,
-                activity.kind,
-                entry.day,
-                entry.minutes,
-            )
-        )
+    for entry in entries:
+        recorded[entry.person_ref] = recorded.get(entry.person_ref, 0) + entry.minutes
+        names[entry.person_ref] = (entry.person_name, entry.person_kind)
     by_ref = {r.person.ref: r for r in records}
     people = []
     for ref in sorted(set(recorded) | set(by_ref)):
@@ -121,6 +109,6 @@ async def month_export(
         raise InputError(
             "Nobody has hours in %(month)s; there is nothing to export.", month=str(month)
         )
-    made = MonthExport(project.code, project.name, month, people, days)
+    made = MonthExport(project.code, project.name, month, people, entries)
     content = await asyncio.to_thread(render_month_xlsx, made, language)
     return made, Attachment(made.file_name, content)

@@ -10,7 +10,7 @@ sheet sums and filters without cleaning.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from io import BytesIO
 from typing import Any
 
@@ -20,6 +20,7 @@ from openpyxl.styles import Font
 
 from bot.months import Month
 from notifications.i18n import Message
+from storage.month_records import RecordedDay
 
 STATES = {
     "signed": Message("signed"),
@@ -42,17 +43,6 @@ class PersonMonth:
     channel: str | None
     receipt: str | None
     sha256: str | None
-
-
-@dataclass(frozen=True)
-class RecordedDay:
-    person_ref: str
-    person_name: str
-    activity_ref: str
-    activity_name: str
-    activity_kind: str
-    day: date
-    minutes: int
 
 
 @dataclass(frozen=True)
