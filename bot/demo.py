@@ -13,7 +13,9 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from bot.admin import CLI
 from bot.closing import close_month
+from bot.commands import run_command
 from bot.config import load_settings
 from bot.context import Core, system_clock
 from bot.conversation import Inbound, accept_reply
@@ -90,6 +92,7 @@ async def run_demo(database: str) -> int:
     )
     try:
         await _walk_through(core, dispatcher, phones)
+        await _documents(core, path.parent)
     finally:
         await engine.dispose()
     print(
@@ -228,6 +231,18 @@ async def _walk_through(core: Core, dispatcher: Dispatcher, phones: Phones) -> N
             f"    sha256 {v.sha256}; content unchanged: {v.content_unchanged};"
             f" seal valid: {v.seal_valid}"
         )
+
+
+async def _documents(core: Core, folder: Path) -> None:
+    """What a coordinator files with the payment claim, made as ``timesign admin`` does."""
+    _title("8. Documents for the payment claim: a certificate and the month's workbook")
+    month = str(current_month(core.clock(), "Europe/Stockholm").previous())
+    for words in (["certificate", "P-0001", month], ["export", month]):
+        reply = await run_command(core, CLI, PROJECT, words)
+        assert reply.attachment is not None, reply.text
+        written = folder / reply.attachment.name
+        written.write_bytes(reply.attachment.content)
+        print(f"  {reply.text}\n    -> {written}")
 
 
 async def _hours(core: Core, person_ref: str, activity_ref: str, day: date, hours: str) -> None:

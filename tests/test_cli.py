@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from bot.cli import main
 from bot.config import load_settings
 from bot.errors import ConfigError
+from bot.months import current_month
 
 TIMESIGN = Path(sys.executable).parent / "timesign"
 SECRET_KEY = "s3cret-key-that-must-never-be-printed"
@@ -81,6 +83,11 @@ def upgraded(tmp_path: Path, sqlite_env: dict[str, str]) -> dict[str, str]:
 # --- timesign demo ------------------------------------------------------------------
 
 
+def _last_month() -> str:
+    """The month the demo closes: the one before today's in Stockholm."""
+    return str(current_month(datetime.now(UTC), "Europe/Stockholm").previous())
+
+
 def test_demo_walks_through_messages_signature_dispute_and_wrong_code(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -97,6 +104,9 @@ def test_demo_walks_through_messages_signature_dispute_and_wrong_code(
     assert "objects to" in out  # the coordinator is told about the dispute
     assert "content unchanged: True; seal valid: True" in out
     assert database.exists()
+    assert re.search(r"Attendance certificate of P-0001 .*\(signed\)", out)
+    assert (tmp_path / f"certificate-ESF-DEMO-P-0001-{_last_month()}.pdf").exists()
+    assert (tmp_path / f"timesign-ESF-DEMO-{_last_month()}.xlsx").exists()
 
 
 def test_demo_runs_again_on_the_same_file(
