@@ -36,7 +36,14 @@ async def run_admin(settings: Settings, project: str | None, words: list[str]) -
         if reply.attachment is None:
             return reply.text
         path = Path.cwd() / reply.attachment.name
-        path.write_bytes(reply.attachment.content)
+        try:
+            path.write_bytes(reply.attachment.content)
+        except OSError as error:
+            raise InputError(
+                "Could not write %(path)s (%(reason)s); run it from a folder you may write to.",
+                path=str(path),
+                reason=error.strerror or type(error).__name__,
+            ) from None
         return f"{reply.text}\n{path}"
     finally:
         await engine.dispose()

@@ -13,12 +13,15 @@ Polish letters.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from fpdf.fonts import TTFFont
 
 from bot.months import Month
 from notifications.i18n import Message, hours, month_name
@@ -65,15 +68,19 @@ class _Day:
     minutes: int
 
 
+def _activity(activity: dict[str, object]) -> str:
+    return f"{activity['ref']} {_drawable(str(activity['name']))}"
+
+
 def _days(document: str) -> tuple[list[_Day], list[tuple[str, int]], int]:
     content = json.loads(document)
     days = [
-        _Day(date.fromisoformat(d["day"]), f"{a['ref']} {a['name']}", int(d["minutes"]))
+        _Day(date.fromisoformat(d["day"]), _activity(a), int(d["minutes"]))
         for a in content["activities"]
         for d in a["days"]
     ]
     days.sort(key=lambda d: (d.day, d.activity))
-    per_activity = [(f"{a['ref']} {a['name']}", int(a["minutes"])) for a in content["activities"]]
+    per_activity = [(_activity(a), int(a["minutes"])) for a in content["activities"]]
     return days, per_activity, int(content["total_minutes"])
 
 
@@ -92,11 +99,42 @@ class _Pdf(FPDF):
         self.cell(0, 5, f"{self._footer_text}  {self.page_no()}/{{nb}}", align="C")
 
 
+@lru_cache(maxsize=1)
+def _glyphs() -> frozenset[int]:
+    """The characters DejaVu Sans can draw."""
+    pdf = FPDF()
+    pdf.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
+    font = pdf.fonts[FONT.lower()]
+    assert isinstance(font, TTFFont)
+    font.close()
+    return frozenset(font.cmap)
+
+
+def _drawable(text: str) -> str:
+    """``text`` as the PDF can show it. Control and format characters (a NUL, a
+    right-to-left override) go, a line break becomes a space, and a character the font
+    lacks (Chinese, say) shows as U+FFFD: fpdf2 would leave a silent gap and write the
+    missing letters of the person's name into the log."""
+    glyphs = _glyphs()
+    drawn = []
+    for c in text:
+        if unicodedata.category(c) in ("Cc", "Cf"):
+            drawn.append(" " if c.isspace() else "")
+        else:
+            drawn.append(c if ord(c) in glyphs else "\ufffd")
+    return "".join(drawn)
+
+
 def render_certificate(certificate: Certificate, language: str) -> bytes:
     def say(msgid: str, /, **values: object) -> str:
         return Message(msgid, **values).text(language)
 
-    c = certificate
+    c = replace(
+        certificate,
+        project_code=_drawable(certificate.project_code),
+        project_name=_drawable(certificate.project_name),
+        person_name=_drawable(certificate.person_name),
+    )
     days, per_activity, total = _days(c.document)
     pdf = _Pdf(
         say(

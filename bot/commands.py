@@ -9,6 +9,7 @@ Names with spaces are quoted: ``/person add "Anna Berg" 0701234567``.
 from __future__ import annotations
 
 import shlex
+import unicodedata
 from dataclasses import replace
 
 from bot import commands_documents as document_commands
@@ -78,6 +79,9 @@ async def run_command(
 async def _dispatch(request: Request, words: list[str]) -> CommandReply:
     if not words:
         raise InputError("Which command? Try /help.")
+    if any(unicodedata.category(c) == "Cc" for word in words for c in word):
+        # A NUL, say: PostgreSQL refuses it in any query, and a name keeps it forever.
+        raise InputError("Commands cannot contain control characters; type the line again.")
     name = words[0].lstrip("/").split("@")[0].lower()
     sub = words[1].lower() if len(words) > 1 else None
     try:

@@ -16,6 +16,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from bot.months import Month
@@ -75,6 +76,18 @@ def _sheet(
     return sheet
 
 
+def _text(sheet: Any, value: str) -> Any:
+    """A name as a worksheet holds it: without the control characters openpyxl refuses
+    (its error would carry the name into the log), and text even when it starts with
+    '=', never a formula that runs when the file is opened."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not value.startswith("="):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
+
+
 def _hours(minutes: int | None) -> float | None:
     return None if minutes is None else round(minutes / 60, 2)
 
@@ -104,7 +117,7 @@ def render_month_xlsx(export: MonthExport, language: str) -> bytes:
         people.append(
             [
                 p.ref,
-                p.name,
+                _text(people, p.name),
                 p.kind,
                 _hours(p.recorded_minutes),
                 _hours(p.summary_minutes),
@@ -135,9 +148,9 @@ def render_month_xlsx(export: MonthExport, language: str) -> bytes:
         days.append(
             [
                 d.person_ref,
-                d.person_name,
+                _text(days, d.person_name),
                 d.activity_ref,
-                d.activity_name,
+                _text(days, d.activity_name),
                 d.activity_kind,
                 d.day,
                 _hours(d.minutes),

@@ -24,7 +24,12 @@ class Month:
     @classmethod
     def parse(cls, text: str) -> Month:
         match = _MONTH.match(text.strip())
-        if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+        # Up to 9998: December 9999 would end in a year ``date`` cannot hold.
+        if (
+            not match
+            or not 1 <= int(match.group(2)) <= 12
+            or not 2000 <= int(match.group(1)) <= 9998
+        ):
             raise InputError(
                 "'%(text)s' is not a month; write it as YYYY-MM, e.g. 2026-10.", text=text[:20]
             )

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.errors import InputError
-from bot.phones import try_e164
+from bot.phones import mask, try_e164
 from storage.tables import (
     Activity,
     ChatProject,
@@ -182,15 +182,19 @@ async def find_person(session: AsyncSession, project: Project, text: str) -> Per
         ),
     )
     found = (await session.exec(query)).all()
+    by_ref = [person for person in found if person.ref == text.upper()]
+    if len(by_ref) == 1:  # a reference is exact, even if someone is named "P-0007"
+        return by_ref[0]
     if len(found) != 1:
+        shown = mask(phone) if phone else text[:40]  # a refusal repeats no phone number
         if found:
             raise InputError(
                 "No single person is called '%(text)s'; use the reference, e.g. P-0007.",
-                text=text[:40],
+                text=shown,
             )
         raise InputError(
             "There is no person '%(text)s' in %(code)s; see /person list.",
-            text=text[:40],
+            text=shown,
             code=project.code,
         )
     return found[0]
