@@ -35,6 +35,7 @@ from bot.linking import link_by_contact, link_by_token
 from handlers import metrics
 from notifications import texts
 from notifications.dispatcher import Dispatcher
+from notifications.i18n import Message
 from notifications.paging import pages
 from storage import queries
 from storage.db import transaction
@@ -210,6 +211,15 @@ class _Handlers:
             reply = await self._run(update, split(line))
         except InputError as error:  # a line that does not split into words
             reply = CommandReply(error.text(_language(update)), refused=True)
+        except Exception:
+            # A fault of ours (a database gone away, a bug): the coordinator hears so
+            # instead of silence. No update content in the log: it may hold codes or phones.
+            log.exception("command in telegram update %s failed", update.update_id)
+            failed = Message(
+                "Sorry, something went wrong on our side; it has been logged. "
+                "Please try again in a moment."
+            )
+            reply = CommandReply(failed.text(_language(update)), refused=True)
         await self._answer(chat_id, reply.text, reply.buttons, reply.attachment)
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

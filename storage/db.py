@@ -37,6 +37,9 @@ def _sqlite_begin_immediate(connection: Any) -> None:
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # Bound values (names, phone numbers, invite tokens) stay out of error messages,
+    # and so out of logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_async_engine(url, connect_args={"timeout": 15}, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

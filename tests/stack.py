@@ -8,6 +8,7 @@ talking to the fake Telegram and Twilio servers from tests/fakes.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import random
 from collections.abc import AsyncIterator
@@ -187,6 +188,45 @@ async def stack(
     finally:
         await client.close()
         await runtime.aclose()
+
+
+_update_ids = itertools.count(5000)
+
+
+def next_update_id() -> int:
+    return next(_update_ids)
+
+
+def command_update(
+    user: int, text: str, *, language: str = "en", update_id: int | None = None
+) -> dict[str, Any]:
+    """A private-chat message ``text`` from ``user``, whose Telegram app is in ``language``."""
+    update_id = update_id or next_update_id()
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1762160400,
+            "chat": {"id": user, "type": "private", "first_name": "C"},
+            "from": {"id": user, "is_bot": False, "first_name": "C", "language_code": language},
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+        },
+    }
+
+
+async def say_command(
+    stack: Stack,
+    fake: Any,
+    user: int,
+    text: str,
+    *,
+    language: str = "en",
+    update_id: int | None = None,
+) -> str:
+    """Send ``text`` as ``user`` and return the bot's answer (all pages joined)."""
+    update = command_update(user, text, language=language, update_id=update_id)
+    return await post_update_and_answer(stack, fake, user, update)
 
 
 async def post_update_and_answer(

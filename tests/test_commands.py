@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 from typing import Any
 
@@ -14,31 +13,21 @@ from bot.admin import CLI
 from bot.commands import COMMANDS, run_command
 from storage.tables import AuditEvent, MonthlySummary, Person, TimeEntry
 from storage.tables import Project as ProjectRow
-from tests.stack import SUPERUSER_ID, WEBHOOK_SECRET, Stack, post_update_and_answer
+from tests.stack import (
+    SUPERUSER_ID,
+    WEBHOOK_SECRET,
+    Stack,
+    command_update,
+    next_update_id,
+    post_update_and_answer,
+    say_command,
+)
 
 ADMIN, COORDINATOR, VIEWER, OTHER, STRANGER = 101, 102, 103, 104, 105
-_ids = itertools.count(5000)
-
-
-def _update(update_id: int, user: int, text: str) -> dict[str, Any]:
-    return {
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1762160400,
-            "chat": {"id": user, "type": "private", "first_name": "C"},
-            "from": {"id": user, "is_bot": False, "first_name": "C", "language_code": "en"},
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
-        },
-    }
 
 
 async def say(stack: Stack, fake: Any, user: int, text: str, update_id: int | None = None) -> str:
-    """Send ``text`` as ``user`` and return the bot's answer (all pages joined)."""
-    return await post_update_and_answer(
-        stack, fake, user, _update(update_id or next(_ids), user, text)
-    )
+    return await say_command(stack, fake, user, text, update_id=update_id)
 
 
 async def setup_projects(stack: Stack, fake: Any) -> None:
@@ -189,7 +178,7 @@ async def test_the_same_command_delivered_twice_acts_once(stack: Stack, fake_tel
     await say(stack, fake, COORDINATOR, "/person add Dora 0701234570", update_id=77)
     response = await stack.client.post(
         "/webhooks/telegram",
-        data=json.dumps(_update(77, COORDINATOR, "/person add Dora 0701234570")),
+        data=json.dumps(command_update(COORDINATOR, "/person add Dora 0701234570", update_id=77)),
         headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
     )
     assert response.status == 200
@@ -283,7 +272,7 @@ def only_keyboard(fake: Any, chat: int) -> dict[str, Any]:
 
 
 async def press(stack: Stack, fake: Any, user: int, data: str) -> str:
-    update_id = next(_ids)
+    update_id = next_update_id()
     payload = {
         "update_id": update_id,
         "callback_query": {

@@ -2,32 +2,19 @@
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from storage.tables import AuditEvent, Coordinator
-from tests.stack import Stack, post_update_and_answer
+from tests.stack import Stack, next_update_id, post_update_and_answer, say_command
 from tests.test_commands import COORDINATOR, STRANGER, VIEWER, say, setup_projects
-
-_ids = itertools.count(9000)
 
 
 async def say_in(stack: Stack, fake: Any, user: int, text: str, app_language: str) -> str:
     """``text`` from a Telegram app set to ``app_language``."""
-    update = {
-        "update_id": next(_ids),
-        "message": {
-            "message_id": 1,
-            "date": 1762160400,
-            "chat": {"id": user, "type": "private", "first_name": "C"},
-            "from": {"id": user, "is_bot": False, "first_name": "C", "language_code": app_language},
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
-        },
-    }
-    return await post_update_and_answer(stack, fake, user, update)
+    return await say_command(stack, fake, user, text, language=app_language)
 
 
 async def languages_of(stack: Stack, user: int) -> set[str]:
@@ -247,7 +234,7 @@ async def test_an_attendance_list_is_answered_line_by_line_in_the_readers_langua
     await eva_with_hours(stack, fake)
 
     async def upload_in(name: str, content: str, app_language: str) -> str:
-        update_id = next(_ids)
+        update_id = next_update_id()
         fake.files[f"documents/file{update_id}"] = content.encode()
         update = _document(update_id, c, name, f"file{update_id}", len(content.encode()))
         update["message"]["from"]["language_code"] = app_language
@@ -266,3 +253,18 @@ async def test_an_attendance_list_is_answered_line_by_line_in_the_readers_langua
         "närvaro.csv", header + "P-0001;A-001;2026-10-15;2\nP-0001;A-001;2026-10-16;2,5\n", "sv"
     )
     assert answer == "Registrerade 2 rader från närvaro.csv: 4,5 h för 1 person."
+
+
+async def test_a_fault_of_ours_is_answered_not_left_silent(
+    stack: Stack, fake_telegram: Any, caplog: Any
+) -> None:
+    fake = fake_telegram
+    await setup_projects(stack, fake)
+    async with stack.core.sessions() as session:  # the database loses a table
+        await session.exec(sa.text("DROP TABLE chat_languages"))  # type: ignore[call-overload]
+        await session.commit()
+
+    answer = await say_in(stack, fake, COORDINATOR, "/person list", "sv")
+
+    assert answer == ("Tyvärr gick något fel hos oss; det är loggat. Försök igen om en stund.")
+    assert "chat_languages" in caplog.text  # the traceback is there for whoever fixes it

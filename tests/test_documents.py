@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -22,28 +21,16 @@ from tests.stack import (
     PUBLIC_URL,
     SUPERUSER_ID,
     Stack,
-    post_update_and_answer,
+    say_command,
     seed_project,
 )
 
 OCTOBER = Month(2026, 10)
-_ids = itertools.count(7000)
 _CODE = re.compile(r"\b(\d{6})\b")
 
 
 async def say(stack: Stack, fake: Any, text: str, user: int = SUPERUSER_ID) -> str:
-    update = {
-        "update_id": next(_ids),
-        "message": {
-            "message_id": 1,
-            "date": 1762160400,
-            "chat": {"id": user, "type": "private", "first_name": "C"},
-            "from": {"id": user, "is_bot": False, "first_name": "C", "language_code": "en"},
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
-        },
-    }
-    return await post_update_and_answer(stack, fake, user, update)
+    return await say_command(stack, fake, user, text)
 
 
 async def october_with_one_signature(stack: Stack, fake_twilio: Any, fake_telegram: Any) -> str:
