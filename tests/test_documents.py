@@ -125,28 +125,6 @@ async def test_the_month_export_has_a_row_per_person_and_per_day(
     assert days[1][5].date().isoformat() == "2026-10-01" and days[1][6] == 6.5
 
 
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ("/certificate P-0001", "Usage: /certificate <person> <YYYY-MM> [sv|en|pl]"),
-        ("/certificate P-0001 2026-09", "P-0001 has no summary for 2026-09 yet"),
-        ("/certificate P-0099 2026-10", "P-0099"),
-        ("/certificate P-0001 October", "not a month"),
-        ("/export", "Usage: /export <YYYY-MM> [sv|en|pl]"),
-        ("/export 2026-09", "Nobody has hours in 2026-09"),
-    ],
-)
-async def test_bad_document_requests_are_refused_with_a_sentence(
-    stack: Stack, fake_twilio: Any, fake_telegram: Any, line: str, expected: str
-) -> None:
-    await october_with_one_signature(stack, fake_twilio, fake_telegram)
-
-    answer = await say(stack, fake_telegram, line)
-
-    assert expected in answer
-    assert documents(fake_telegram) == []
-
-
 async def test_a_stranger_gets_no_document(
     stack: Stack, fake_twilio: Any, fake_telegram: Any
 ) -> None:
