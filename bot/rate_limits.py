@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 TELEGRAM_PER_BOT = 30  # Telegram: about 30 messages a second per bot ...
 TELEGRAM_PER_CHAT = 1  # ... and one a second per chat (limits are unpublished)
 ONE_SECOND = timedelta(seconds=1)
+CHAT_BUCKET_PREFIX = "telegram:chat:"
 MAX_SLOTS = 30  # rows per bucket; more would only slow every reservation down
 
 
@@ -59,7 +60,8 @@ class RatePolicy:
         if channel not in self.channels:
             return ()
         if channel == "telegram":
-            return (self.shared(channel), bucket(f"telegram:chat:{address}", TELEGRAM_PER_CHAT))
+            chat = bucket(f"{CHAT_BUCKET_PREFIX}{address}", TELEGRAM_PER_CHAT)
+            return (self.shared(channel), chat)
         return (self.shared(channel),)
 
     def shared(self, channel: str) -> Bucket:

@@ -44,6 +44,7 @@ async def run_round(core: Core, dispatcher: Dispatcher, stop: asyncio.Event | No
     reminders') go out in the same round. Returns how many messages were handled."""
     await run_scheduled_closes(core)
     await send_due_reminders(core)
+    await dispatcher.forget_idle_rate_slots()
     return await run_due(dispatcher, stop)
 
 

@@ -75,6 +75,12 @@ class Dispatcher:
         await self._deliver(row)
         return True
 
+    async def forget_idle_rate_slots(self) -> int:
+        """Let go of the send-rate rows of chats idle for a day (hourly at most)."""
+        if self._limiter is None:
+            return 0
+        return await self._limiter.forget_idle_chats(self._clock())
+
     async def deliver_now(self, message_id: int) -> bool:
         """Try one just-queued message at once (the worker retries it if this fails)."""
         row = await claim(

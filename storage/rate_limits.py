@@ -9,23 +9,40 @@ deadlock), SQLite by its ``BEGIN IMMEDIATE`` write lock, one writer at a time.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.rate_limits import Bucket, RatePolicy, decide
+from bot.rate_limits import CHAT_BUCKET_PREFIX, Bucket, RatePolicy, decide
 from storage.db import SessionFactory, transaction
 from storage.tables import RateBucket
 
 _DISTANT_PAST = datetime(2000, 1, 1, tzinfo=UTC)
+IDLE_CHAT = timedelta(days=1)
+FORGET_EVERY = timedelta(hours=1)
+
+
+async def _insert(session: AsyncSession) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    dialect = (await session.connection()).dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+async def _upsert(session: AsyncSession, key: str, until: datetime) -> None:
+    statement = (await _insert(session))(RateBucket).values(key=key, next_free_at=until)
+    await session.exec(
+        statement.on_conflict_do_update(
+            index_elements=["key"], set_={"next_free_at": statement.excluded.next_free_at}
+        )
+    )
 
 
 async def _ensure(session: AsyncSession, keys: list[str]) -> None:
-    dialect = (await session.connection()).dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = await _insert(session)
     await session.exec(
         insert(RateBucket)
         .values([{"key": key, "next_free_at": _DISTANT_PAST} for key in sorted(keys)])
@@ -51,6 +68,7 @@ class RateLimiter:
         self._sessions = sessions
         self._policy = policy
         self._known: set[str] = set()
+        self._forgotten_at: datetime | None = None
 
     async def _keys(self, buckets: tuple[Bucket, ...]) -> list[str]:
         keys = [key for each in buckets for key in each.slot_keys()]
@@ -70,12 +88,26 @@ class RateLimiter:
         async with transaction(self._sessions) as session:
             decision = decide(buckets, await _locked(session, keys), now)
             for key, until in decision.take.items():
-                await session.exec(
-                    sa.update(RateBucket)
-                    .where(col(RateBucket.key) == key)
-                    .values(next_free_at=until)
-                )
+                # An upsert: a chat's row may have been forgotten since it was made.
+                await _upsert(session, key, until)
         return decision.retry_at
+
+    async def forget_idle_chats(self, now: datetime) -> int:
+        """Delete the slot rows of chats idle for a day (a deleted row reads as free, as
+        it was), at most once an hour per worker; returns how many went. Only per-chat
+        rows go: a shared bucket may carry a provider's hold."""
+        if self._forgotten_at is not None and now - self._forgotten_at < FORGET_EVERY:
+            return 0
+        self._forgotten_at = now
+        async with transaction(self._sessions) as session:
+            result = await session.exec(
+                sa.delete(RateBucket).where(
+                    col(RateBucket.key).startswith(CHAT_BUCKET_PREFIX),
+                    col(RateBucket.next_free_at) < now - IDLE_CHAT,
+                )
+            )
+        self._known = {key for key in self._known if not key.startswith(CHAT_BUCKET_PREFIX)}
+        return int(result.rowcount or 0)
 
     async def hold(self, channel: str, until: datetime) -> None:
         """The provider said "too many": nobody sends through this bucket before ``until``."""

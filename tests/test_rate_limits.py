@@ -19,7 +19,7 @@ from notifications.dispatcher import Dispatcher
 from storage.db import create_engine, session_factory
 from storage.outbox import Outgoing, enqueue
 from storage.rate_limits import RateLimiter
-from storage.tables import OutboxMessage
+from storage.tables import OutboxMessage, RateBucket
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
 from tests.stack import Stack
@@ -214,3 +214,34 @@ async def test_thirty_telegram_messages_a_second_per_bot_across_chats(
     assert sum(1 for t in times if t == started) == 30
     assert sum(1 for t in times if t == started + timedelta(seconds=1)) == 30
     assert len(fake_telegram.calls("sendMessage")) == 70
+
+
+async def test_idle_chats_are_forgotten_and_their_limit_still_holds(
+    stack: Stack, workers: tuple[Dispatcher, Dispatcher]
+) -> None:
+    a, b = workers
+    await queue(stack, ("telegram", "4711"), ("telegram", "4712"))
+    await both_until_idle(a, b)
+
+    async def chat_rows() -> set[str]:
+        async with stack.core.sessions() as session:
+            keys = (await session.exec(select(RateBucket.key))).all()
+        return {key for key in keys if key.startswith("telegram:chat:")}
+
+    assert await chat_rows() == {"telegram:chat:4711", "telegram:chat:4712"}
+    assert await a.forget_idle_rate_slots() == 0  # used a moment ago
+    stack.clock.advance(days=1, seconds=2)
+    assert await a.forget_idle_rate_slots() == 2
+    assert await chat_rows() == set()
+    assert await a.forget_idle_rate_slots() == 0  # once an hour at most
+
+    # A forgotten chat reads as free, is remembered again, and keeps one a second.
+    await queue(stack, ("telegram", "4711"), ("telegram", "4711"))
+    await both_until_idle(a, b)
+    sent = [r for r in await rows(stack) if r.sent_at is not None and r.address == "4711"]
+    assert len(sent) == 2  # yesterday's, and one of today's two: the other waits a second
+    assert await chat_rows() == {"telegram:chat:4711"}
+    stack.clock.advance(seconds=1)
+    await both_until_idle(a, b)
+    sent = [r for r in await rows(stack) if r.sent_at is not None and r.address == "4711"]
+    assert len(sent) == 3
