@@ -24,6 +24,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import TTFFont
 
 from bot.months import Month
+from bot.summary_states import state_name
 from notifications.i18n import Message, hours, month_name
 
 FONTS = Path(__file__).parent / "fonts"
@@ -216,9 +217,8 @@ def render_certificate(certificate: Certificate, language: str) -> bytes:
 def _signature_lines(c: Certificate) -> list[Message]:
     s = c.signature
     if s is None:
-        state = Message("disputed") if c.state == "disputed" else Message("waiting for a signature")
         return [
-            Message("Not signed electronically (%(state)s).", state=state),
+            Message("Not signed electronically (%(state)s).", state=state_name(c.state)),
             Message("I confirm that the hours above are correct."),
             Message("Signature: ______________________________  Date: ______________"),
             Message("Name in block letters: ______________________________"),

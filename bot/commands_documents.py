@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from bot.command_request import Command, CommandReply, Request
 from bot.documents import certificate, month_export
-from bot.month_export import STATES
 from bot.months import Month
-from notifications.i18n import LANGUAGES, Hours, Message
+from bot.summary_states import state_name
+from notifications.i18n import LANGUAGES, Hours
 from storage import audit
 from storage.db import transaction
 from storage.tables import Project
@@ -49,7 +49,7 @@ async def _certificate(request: Request) -> CommandReply:
         ref=made.person_ref,
         name=made.person_name,
         month=str(month),
-        state=STATES.get(made.state, Message(made.state)),
+        state=state_name(made.state),
     )
     return CommandReply(text, attachment=attachment)
 

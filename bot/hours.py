@@ -25,8 +25,3 @@ def parse_hours(text: str) -> int:
     raise InputError(
         "'%(text)s' is not an amount of hours; write 7.5, 7,5 or 7:30.", text=text[:20]
     )
-
-
-def format_hours(minutes: int) -> str:
-    """Minutes as decimal hours for logs and CLI output ("7.5", "8")."""
-    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")

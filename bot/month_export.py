@@ -20,15 +20,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from bot.months import Month
+from bot.summary_states import state_name
 from notifications.i18n import Message
 from storage.month_records import RecordedDay
-
-STATES = {
-    "signed": Message("signed"),
-    "sent": Message("waiting for a signature"),
-    "disputed": Message("disputed"),
-    None: Message("not sent"),
-}
 
 
 @dataclass(frozen=True)
@@ -121,7 +115,7 @@ def render_month_xlsx(export: MonthExport, language: str) -> bytes:
                 p.kind,
                 _hours(p.recorded_minutes),
                 _hours(p.summary_minutes),
-                STATES.get(p.state, STATES[None]).text(language),
+                state_name(p.state).text(language),
                 p.version,
                 p.signed_at_local.replace(tzinfo=None) if p.signed_at_local else None,
                 p.channel,
