@@ -58,9 +58,17 @@ async def open_request(
     *,
     bot_username: str | None = None,
 ) -> Request:
-    """Who is asking, in which project, with which role, reading which language."""
+    """Who is asking, in which project, with which role, reading which language.
+
+    Without a ``project_code``, a Telegram user works on the project their chat chose
+    with ``/project use``."""
     async with transaction(core.sessions) as session:
-        project = await queries.project_by_code(session, project_code) if project_code else None
+        if project_code:
+            project = await queries.project_by_code(session, project_code)
+        elif actor.telegram_user_id is not None:
+            project = await queries.chosen_project(session, actor.telegram_user_id)
+        else:
+            project = None
         language = await answer_language(session, actor, project)
         if project_code and project is None:
             raise InputError("There is no project %(code)s.", code=project_code[:32])

@@ -61,7 +61,8 @@ async def run_command(
     *,
     bot_username: str | None = None,
 ) -> CommandReply:
-    """Run one command for ``actor`` in ``project_code``, answered in the actor's language.
+    """Run one command for ``actor`` in ``project_code`` (None: a Telegram user's chosen
+    project), answered in the actor's language.
 
     A refusal is a ``CommandReply`` with ``refused`` set; access refusals are audited.
     """

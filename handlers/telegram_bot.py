@@ -180,16 +180,8 @@ class _Handlers:
         )
 
     async def _run(self, update: Update, words: list[str]) -> CommandReply:
-        actor = self._actor(update)
-        assert actor.telegram_user_id is not None
-        async with self._core.sessions() as session:
-            project = await queries.chosen_project(session, actor.telegram_user_id)
         return await run_command(
-            self._core,
-            actor,
-            project.code if project else None,
-            words,
-            bot_username=update.get_bot().username,
+            self._core, self._actor(update), None, words, bot_username=update.get_bot().username
         )
 
     async def command(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:

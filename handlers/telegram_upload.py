@@ -22,7 +22,6 @@ from bot.command_request import Request, open_request
 from bot.commands import record_refusal
 from bot.context import Core
 from bot.errors import InputError
-from storage import queries
 
 ActorOf = Callable[[Update], Actor]
 Answer = Callable[[int, str], Awaitable[None]]
@@ -44,11 +43,7 @@ class _Upload:
     async def document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
         assert message is not None and message.document is not None and update.effective_chat
-        actor = self._actor_of(update)
-        assert actor.telegram_user_id is not None
-        async with self._core.sessions() as session:
-            project = await queries.chosen_project(session, actor.telegram_user_id)
-        request = await open_request(self._core, actor, project.code if project else None, [])
+        request = await open_request(self._core, self._actor_of(update), None, [])
         try:
             text = await self._import(request, context.bot, message.document)
         except InputError as error:
