@@ -19,7 +19,7 @@ from bot.context import Core
 from bot.errors import InputError
 from notifications.i18n import LANGUAGES, Message
 from storage import audit
-from storage.db import transaction
+from storage.db import dialect_insert, transaction
 from storage.tables import ChatLanguage, Coordinator, Project
 
 
@@ -54,13 +54,17 @@ async def choose_language(core: Core, actor: Actor, args: list[str], current: st
         raise InputError("Usage: /language sv|en|pl")
     now = core.clock()
     async with transaction(core.sessions) as session:
-        chosen = await session.get(ChatLanguage, actor.telegram_user_id)
-        if chosen is None:
-            chosen = ChatLanguage(
-                telegram_user_id=actor.telegram_user_id, language=language, chosen_at=now
+        # An upsert: two /language messages sent at once must not collide on the row.
+        insert = await dialect_insert(session)
+        chosen = insert(ChatLanguage).values(
+            telegram_user_id=actor.telegram_user_id, language=language, chosen_at=now
+        )
+        await session.exec(
+            chosen.on_conflict_do_update(
+                index_elements=["telegram_user_id"],
+                set_={"language": language, "chosen_at": now},
             )
-        chosen.language, chosen.chosen_at = language, now
-        session.add(chosen)
+        )
         await session.exec(
             sa.update(Coordinator)
             .where(Coordinator.telegram_user_id == actor.telegram_user_id)  # type: ignore[arg-type]

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -51,6 +52,12 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 def session_factory(engine: AsyncEngine) -> SessionFactory:
     # expire_on_commit=False: lazy reloads after commit would fail under asyncio.
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+async def dialect_insert(session: AsyncSession) -> Any:
+    """The database's own INSERT, which knows ON CONFLICT (an upsert on both databases)."""
+    dialect = (await session.connection()).dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 @asynccontextmanager

@@ -10,15 +10,13 @@ deadlock), SQLite by its ``BEGIN IMMEDIATE`` write lock, one writer at a time.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.rate_limits import CHAT_BUCKET_PREFIX, Bucket, RatePolicy, decide
-from storage.db import SessionFactory, transaction
+from storage.db import SessionFactory, dialect_insert, transaction
 from storage.tables import RateBucket
 
 _DISTANT_PAST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -26,14 +24,8 @@ IDLE_CHAT = timedelta(days=1)
 FORGET_EVERY = timedelta(hours=1)
 
 
-async def _insert(session: AsyncSession) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT."""
-    dialect = (await session.connection()).dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
 async def _upsert(session: AsyncSession, key: str, until: datetime) -> None:
-    statement = (await _insert(session))(RateBucket).values(key=key, next_free_at=until)
+    statement = (await dialect_insert(session))(RateBucket).values(key=key, next_free_at=until)
     await session.exec(
         statement.on_conflict_do_update(
             index_elements=["key"], set_={"next_free_at": statement.excluded.next_free_at}
@@ -42,7 +34,7 @@ async def _upsert(session: AsyncSession, key: str, until: datetime) -> None:
 
 
 async def _ensure(session: AsyncSession, keys: list[str]) -> None:
-    insert = await _insert(session)
+    insert = await dialect_insert(session)
     await session.exec(
         insert(RateBucket)
         .values([{"key": key, "next_free_at": _DISTANT_PAST} for key in sorted(keys)])

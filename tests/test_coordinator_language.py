@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import sqlalchemy as sa
@@ -268,3 +269,23 @@ async def test_a_fault_of_ours_is_answered_not_left_silent(
 
     assert answer == ("Tyvärr gick något fel hos oss; det är loggat. Försök igen om en stund.")
     assert "chat_languages" in caplog.text  # the traceback is there for whoever fixes it
+
+
+async def test_two_language_choices_at_once_leave_one_row(core: Any) -> None:
+    from bot.access import Actor
+    from bot.chat_language import choose_language
+    from storage.tables import ChatLanguage
+
+    actor = Actor("telegram:77", telegram_user_id=77)
+    answers = await asyncio.gather(
+        choose_language(core, actor, ["sv"], "en"), choose_language(core, actor, ["pl"], "en")
+    )
+
+    assert sorted(answers) == [
+        "Från och med nu svarar jag på svenska.",
+        "Od teraz odpowiadam po polsku.",
+    ]
+    async with core.sessions() as session:
+        rows = (await session.exec(select(ChatLanguage))).all()
+    assert [row.telegram_user_id for row in rows] == [77]
+    assert rows[0].language in ("sv", "pl")
