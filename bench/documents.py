@@ -7,9 +7,9 @@ It records 20 working days of hours for N people (default 2 000: 40 000 days), c
 the month, then measures:
   baseline     the least an export must do: read the month's rows in one query and
                write them, unformatted, to a write-only workbook
-  /export      bot.documents.month_export: summaries with evidence, recorded days,
+  /export      bot.usecases.documents.build.month_export: summaries with evidence, recorded days,
                translated headings, hours and dates as typed cells
-  certificate  bot.documents.certificate for one person, repeated
+  certificate  bot.usecases.documents.build.certificate for one person, repeated
 and prints each time with the export's ratio to the baseline, so a slower machine
 shows the same ratio.
 """
@@ -32,11 +32,11 @@ from sqlmodel import col, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.closing import close_month
-from bot.context import Core
-from bot.documents import certificate, month_export
-from bot.months import Month
-from bot.registry import create_project
+from bot.core.months import Month
+from bot.usecases.closing.month_close import close_month
+from bot.usecases.context import Core
+from bot.usecases.documents.build import certificate, month_export
+from bot.usecases.roster.registry import create_project
 from storage.db import create_engine, session_factory, transaction
 from storage.migrate import upgrade
 from storage.tables import Activity, Person, Project, TimeEntry

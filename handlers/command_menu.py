@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from telegram import Bot
 
-from notifications.i18n import LANGUAGES, Message
+from bot.core.i18n import LANGUAGES, Message
 
 COMMAND_MENU: dict[str, Message] = {
     "help": Message("what you can do here"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 from telegram.ext import Application
 
-from bot.config import Settings
-from bot.context import Core
+from bot.roots.config import Settings
+from bot.usecases.context import Core
 from notifications.dispatcher import Dispatcher
 
 CORE = web.AppKey("core", Core)

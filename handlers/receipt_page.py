@@ -6,8 +6,8 @@ from html import escape
 
 from aiohttp import web
 
-from bot.evidence import normalize_receipt
-from bot.verification import Verification, verify
+from bot.core.evidence import normalize_receipt
+from bot.core.verification import Verification, verify
 from handlers.keys import CORE
 from storage.receipts import find_receipt
 

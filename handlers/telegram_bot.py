@@ -25,18 +25,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.access import Actor
-from bot.command_request import Attachment, CommandReply
-from bot.commands import NAMES, run_command, split
-from bot.context import Core
-from bot.conversation import Inbound, accept_reply
-from bot.errors import InputError
-from bot.linking import link_by_contact, link_by_token
+from bot.commands.request import Attachment, CommandReply
+from bot.commands.runner import NAMES, run_command, split
+from bot.core import participant_texts as texts
+from bot.core.access import Actor
+from bot.core.errors import InputError
+from bot.core.i18n import Message
+from bot.core.paging import pages
+from bot.usecases.context import Core
+from bot.usecases.signing.conversation import Inbound, accept_reply
+from bot.usecases.signing.linking import link_by_contact, link_by_token
 from handlers import metrics
-from notifications import texts
 from notifications.dispatcher import Dispatcher
-from notifications.i18n import Message
-from notifications.paging import pages
 from storage import queries
 from storage.db import transaction
 from storage.inbound import first_delivery

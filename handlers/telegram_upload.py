@@ -15,13 +15,13 @@ from telegram import Bot, Document, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes, MessageHandler, filters
 
-from bot.access import AccessDenied, Actor
-from bot.attendance import file_kind, too_large
-from bot.attendance_import import WHAT, import_upload
-from bot.command_request import Request, open_request
-from bot.commands import record_refusal
-from bot.context import Core
-from bot.errors import InputError
+from bot.commands.request import Request, open_request
+from bot.commands.runner import record_refusal
+from bot.core.access import AccessDenied, Actor
+from bot.core.attendance import file_kind, too_large
+from bot.core.errors import InputError
+from bot.usecases.context import Core
+from bot.usecases.recording.attendance_import import WHAT, import_upload
 
 ActorOf = Callable[[Update], Actor]
 Answer = Callable[[int, str], Awaitable[None]]

@@ -15,10 +15,10 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.conversation import Inbound, accept_reply
+from bot.core import coordinator_notices as coordinator_texts
+from bot.usecases.signing.conversation import Inbound, accept_reply
 from handlers import metrics
 from handlers.keys import CORE, SETTINGS
-from notifications import coordinator_texts
 from storage.delivery import record_status
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from bot.config import Settings
-from bot.context import Core
+from bot.roots.config import Settings
+from bot.usecases.context import Core
 from handlers.command_menu import set_command_menus
 from handlers.health import healthz
 from handlers.keys import CORE, DISPATCHER, SETTINGS, TELEGRAM

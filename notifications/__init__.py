@@ -1,1 +1,1 @@
-"""Outbound adapters: transports, the outbox dispatcher and message texts."""
+"""Outbound adapters: one transport per channel and the outbox dispatcher."""

@@ -9,7 +9,7 @@ import sys
 import uuid
 from typing import TextIO
 
-from bot.phones import mask
+from bot.core.phones import mask
 from notifications.transport import Envelope, Sent
 
 

@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.code_box import CODE_MARKER, open_code
-from bot.context import Clock
-from bot.errors import DeliveryError
-from bot.routing import sms_route
-from notifications import coordinator_texts
+from bot.core import coordinator_notices as coordinator_texts
+from bot.core.code_box import CODE_MARKER, open_code
+from bot.core.errors import DeliveryError
+from bot.core.routing import sms_route
+from bot.usecases.context import Clock
 from notifications.transport import Envelope, Transport
 from storage import audit, delivery, notices
 from storage.db import SessionFactory, transaction

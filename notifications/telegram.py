@@ -21,7 +21,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from bot.errors import DeliveryError
+from bot.core.errors import DeliveryError
 from notifications.transport import Envelope, Sent
 
 CAPTION_LIMIT = 1024  # Telegram's limit for a document's caption

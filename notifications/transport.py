@@ -1,6 +1,6 @@
 """The outbound seam: one transport per channel, one ``send()``, one error type.
 
-Transports raise only ``bot.errors.DeliveryError``; its ``permanent`` flag is the one
+Transports raise only ``bot.core.errors.DeliveryError``; its ``permanent`` flag is the one
 decision the outbox dispatcher needs (retry later, or record and tell a coordinator).
 """
 

@@ -17,7 +17,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.rest import Client
 
-from bot.errors import DeliveryError
+from bot.core.errors import DeliveryError
 from notifications.transport import Envelope, Sent
 
 # twilio logs every request body at INFO, and a body holds a phone number and a code.

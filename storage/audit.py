@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.summary import canonical_json
+from bot.core.summary import canonical_json
 from storage.tables import AuditEvent
 
 

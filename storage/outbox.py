@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from notifications.sms_segments import fit_sms
+from bot.core.sms_segments import fit_sms
 from storage.db import SessionFactory, transaction
 from storage.tables import OutboxAttachment, OutboxMessage
 

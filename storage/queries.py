@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import InputError
-from bot.phones import mask, try_e164
+from bot.core.errors import InputError
+from bot.core.phones import mask, try_e164
 from storage.tables import (
     Activity,
     ChatProject,

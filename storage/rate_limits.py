@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.rate_limits import CHAT_BUCKET_PREFIX, Bucket, RatePolicy, decide
+from bot.core.rate_limits import CHAT_BUCKET_PREFIX, Bucket, RatePolicy, decide
 from storage.db import SessionFactory, dialect_insert, transaction
 from storage.tables import RateBucket
 

@@ -23,7 +23,7 @@ class Project(SQLModel, table=True):
     language: str = Field(default="sv", max_length=5)
     # The programme period decides the staff cap: "esf-2014-2020" or "esf-plus-2021-2027".
     programme_period: str = Field(default="esf-plus-2021-2027", max_length=32)
-    # Reminder policy (bot.reminders.ReminderPolicy); hours are local, the end exclusive.
+    # Reminder policy (bot.core.reminders.ReminderPolicy); hours are local, the end exclusive.
     reminder_first_days: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
     reminder_every_days: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
     reminder_max: int = Field(default=3, sa_column_kwargs={"server_default": "3"})
@@ -266,7 +266,7 @@ class ScheduledRun(SQLModel, table=True):
 
 
 class RateBucket(SQLModel, table=True):
-    """One send slot of a rate limit shared by every worker (see ``bot.rate_limits``):
+    """One send slot of a rate limit shared by every worker (see ``bot.core.rate_limits``):
     it may not be used before ``next_free_at``."""
 
     __tablename__ = "rate_buckets"

@@ -21,11 +21,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import col, select
 from twilio.request_validator import RequestValidator
 
-from bot.config import Settings, load_settings
-from bot.context import Core
-from bot.recording import record_hours
-from bot.registry import NewPerson, add_activity, add_person, create_project
-from bot.wiring import Runtime, build_core, build_runtime
+from bot.roots.config import Settings, load_settings
+from bot.roots.wiring import Runtime, build_core, build_runtime
+from bot.usecases.context import Core
+from bot.usecases.recording.hours import record_hours
+from bot.usecases.roster.registry import NewPerson, add_activity, add_person, create_project
 from handlers.telegram_bot import install_handlers, new_application
 from handlers.web import create_app
 from storage.db import create_engine
@@ -145,7 +145,7 @@ class Stack:
         return await self.client.post("/webhooks/twilio/sms", data=params, headers=headers)
 
     async def deliver(self) -> int:
-        from bot.worker import run_due
+        from bot.roots.worker import run_due
 
         return await run_due(self.runtime.dispatcher)
 

@@ -14,15 +14,15 @@ import pytest
 from openpyxl import Workbook
 from sqlmodel import select
 
-from bot.access import Actor
-from bot.admin import CLI
-from bot.attendance import MAX_BYTES, parse_attendance
-from bot.commands import run_command
-from bot.context import Core
-from bot.errors import InputError
-from bot.grants import grant, use_project
-from bot.recording import record_hours
-from bot.registry import NewPerson, add_activity, add_person, create_project
+from bot.commands.runner import run_command
+from bot.core.access import Actor
+from bot.core.attendance import MAX_BYTES, parse_attendance
+from bot.core.errors import InputError
+from bot.roots.admin import CLI
+from bot.usecases.context import Core
+from bot.usecases.recording.hours import record_hours
+from bot.usecases.roster.grants import grant, use_project
+from bot.usecases.roster.registry import NewPerson, add_activity, add_person, create_project
 from storage import queries
 from storage.tables import AuditEvent, TimeEntry
 from tests.stack import PROJECT, WEBHOOK_SECRET, Stack, post_update_and_answer

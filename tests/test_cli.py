@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.config import load_settings
-from bot.errors import ConfigError
-from bot.months import current_month
+from bot.core.errors import ConfigError
+from bot.core.months import current_month
+from bot.roots.cli import main
+from bot.roots.config import load_settings
 
 TIMESIGN = Path(sys.executable).parent / "timesign"
 SECRET_KEY = "s3cret-key-that-must-never-be-printed"

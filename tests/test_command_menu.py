@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.commands import NAMES
+from bot.commands.runner import NAMES
 from handlers.command_menu import COMMAND_MENU, menu
 from tests.stack import Stack
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.access import Actor
-from bot.admin import CLI
-from bot.commands import COMMANDS, run_command
+from bot.commands.runner import COMMANDS, run_command
+from bot.core.access import Actor
+from bot.roots.admin import CLI
 from storage.tables import AuditEvent, MonthlySummary, Person, TimeEntry
 from storage.tables import Project as ProjectRow
 from tests.stack import (

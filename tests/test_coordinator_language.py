@@ -272,8 +272,8 @@ async def test_a_fault_of_ours_is_answered_not_left_silent(
 
 
 async def test_two_language_choices_at_once_leave_one_row(core: Any) -> None:
-    from bot.access import Actor
-    from bot.chat_language import choose_language
+    from bot.core.access import Actor
+    from bot.usecases.roster.chat_language import choose_language
     from storage.tables import ChatLanguage
 
     actor = Actor("telegram:77", telegram_user_id=77)

@@ -17,10 +17,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from bot.closing import close_month
-from bot.code_box import open_code
-from bot.context import Core
-from bot.months import Month
+from bot.core.code_box import open_code
+from bot.core.months import Month
+from bot.usecases.closing.month_close import close_month
+from bot.usecases.context import Core
 from storage.db import transaction
 from storage.outbox import SENDING, SENT, Outgoing, enqueue
 from storage.tables import MonthlySummary, OutboxMessage, Person, Signature, SigningCode

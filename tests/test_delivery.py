@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import col, select
 
-from bot.closing import close_month
-from bot.months import Month
+from bot.core.months import Month
+from bot.usecases.closing.month_close import close_month
 from notifications.dispatcher import Dispatcher
 from notifications.twilio_sms import TwilioSmsTransport
 from storage.tables import AuditEvent, Coordinator, OutboxMessage, Person, Signature

@@ -12,9 +12,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from bot.admin import run_admin
-from bot.closing import close_month
-from bot.months import Month
+from bot.core.months import Month
+from bot.roots.admin import run_admin
+from bot.usecases.closing.month_close import close_month
 from storage.tables import AuditEvent, OutboxAttachment
 from tests.stack import (
     PROJECT,

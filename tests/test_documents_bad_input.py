@@ -16,14 +16,14 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from bot.admin import run_admin
-from bot.certificate import Certificate, render_certificate
-from bot.closing import close_month
-from bot.errors import InputError
-from bot.month_export import MonthExport, PersonMonth, render_month_xlsx
-from bot.months import Month
-from bot.recording import record_hours
-from bot.registry import NewPerson, add_person, create_project
+from bot.core.errors import InputError
+from bot.core.months import Month
+from bot.roots.admin import run_admin
+from bot.usecases.closing.month_close import close_month
+from bot.usecases.documents.certificate_pdf import Certificate, render_certificate
+from bot.usecases.documents.month_xlsx import MonthExport, PersonMonth, render_month_xlsx
+from bot.usecases.recording.hours import record_hours
+from bot.usecases.roster.registry import NewPerson, add_person, create_project
 from storage.month_records import RecordedDay
 from storage.tables import AuditEvent, ChatLanguage
 from tests.stack import PROJECT, SUPERUSER_ID, Stack
@@ -303,7 +303,7 @@ async def test_odd_names_reach_both_documents_and_stay_out_of_the_log(
     stack: Stack, fake_telegram: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     await create_project(stack.core, code=PROJECT, name="Projekt \u202e李", actor="test")
-    from bot.registry import add_activity
+    from bot.usecases.roster.registry import add_activity
 
     await add_activity(
         stack.core,

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import col, select
 
-from bot.config import load_settings
-from bot.errors import ConfigError
-from bot.rate_limits import RatePolicy, bucket, decide
+from bot.core.errors import ConfigError
+from bot.core.rate_limits import RatePolicy, bucket, decide
+from bot.roots.config import load_settings
 from notifications.dispatcher import Dispatcher
 from storage.db import create_engine, session_factory
 from storage.outbox import Outgoing, enqueue

@@ -9,17 +9,17 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from bot.closing import close_month
-from bot.config import load_settings
-from bot.context import Core
-from bot.errors import InputError
-from bot.months import Month
-from bot.remind_commands import reissue, remind_now
-from bot.reminders import ReminderPolicy, next_allowed, next_reminder
-from bot.reminding import send_due_reminders
-from bot.schedule import month_to_close
-from bot.scheduled import run_scheduled_closes
-from bot.worker import main as worker_main
+from bot.core.errors import InputError
+from bot.core.months import Month
+from bot.core.reminders import ReminderPolicy, next_allowed, next_reminder
+from bot.core.schedule import month_to_close
+from bot.roots.config import load_settings
+from bot.roots.worker import main as worker_main
+from bot.usecases.closing.month_close import close_month
+from bot.usecases.closing.scheduled import run_scheduled_closes
+from bot.usecases.context import Core
+from bot.usecases.reminding.on_request import reissue, remind_now
+from bot.usecases.reminding.reminders import send_due_reminders
 from storage.tables import (
     AuditEvent,
     Coordinator,

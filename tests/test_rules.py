@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
-from bot.errors import InputError
-from bot.rules import HoursContext, check_hours
-from notifications.i18n import Message
+from bot.core.errors import InputError
+from bot.core.i18n import Message
+from bot.core.rules import HoursContext, check_hours
 
 MONDAY = date(2026, 10, 12)
 BASE = HoursContext(

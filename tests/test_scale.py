@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from bot.context import Core
+from bot.usecases.context import Core
 from storage.db import transaction
 from storage.tables import OutboxMessage
 from tests.fakes.twilio_api import FakeTwilio

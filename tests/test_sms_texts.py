@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.code_box import CODE_MARKER
-from notifications import texts
-from notifications.sms_segments import MAX_SEGMENTS, fit_sms, is_gsm7, segment_count
+from bot.core import participant_texts as texts
+from bot.core.code_box import CODE_MARKER
+from bot.core.sms_segments import MAX_SEGMENTS, fit_sms, is_gsm7, segment_count
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 NO_BREAK_SPACES = ("\u00a0", "\u202f", "\u2009")

@@ -11,10 +11,10 @@ import re
 
 import pytest
 
-from bot.errors import InputError
-from notifications import texts
-from notifications.i18n import EXTRACT_KEYWORDS, Lines, Message
-from notifications.message_catalogs import PACKAGES, ROOT, read_catalog, used_messages
+from bot.core import participant_texts as texts
+from bot.core.errors import InputError
+from bot.core.i18n import EXTRACT_KEYWORDS, Lines, Message
+from bot.core.message_catalogs import PACKAGES, ROOT, read_catalog, used_messages
 
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 

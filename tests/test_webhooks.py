@@ -10,10 +10,10 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.access import Actor
-from bot.closing import close_month
-from bot.commands import run_command
-from bot.months import Month
+from bot.commands.runner import run_command
+from bot.core.access import Actor
+from bot.core.months import Month
+from bot.usecases.closing.month_close import close_month
 from storage.tables import InboundMessage, OutboxMessage, Person, Signature
 from tests.stack import PROJECT, PUBLIC_URL, WEBHOOK_SECRET, Stack, seed_project, twilio_signature
 

@@ -1,0 +1,1 @@
+"""The coordinator command layer: one parser and one access check for chat and shell."""

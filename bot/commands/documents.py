@@ -1,0 +1,82 @@
+"""Commands that hand out documents: a person's certificate, the month as a workbook.
+
+Each is audited: the files carry personal data out of the system, and the audit says
+who took which month's data, and when.
+"""
+
+from __future__ import annotations
+
+from bot.commands.request import Command, CommandReply, Request
+from bot.core.i18n import LANGUAGES, Hours
+from bot.core.months import Month
+from bot.core.summary_states import state_name
+from bot.usecases.documents.build import certificate, month_export
+from storage import audit
+from storage.db import transaction
+from storage.tables import Project
+
+
+def _document_language(request: Request, project: Project) -> tuple[list[str], str]:
+    """The arguments without a trailing sv|en|pl, and the document's language: the one
+    named, else the project's (the documents are for the funding agency)."""
+    if request.args and request.args[-1].lower() in LANGUAGES:
+        return request.args[:-1], request.args[-1].lower()
+    return list(request.args), project.language
+
+
+async def _audit(request: Request, project: Project, action: str, **detail: object) -> None:
+    async with transaction(request.core.sessions) as session:
+        audit.record(
+            session,
+            at=request.core.clock(),
+            actor=request.actor.name,
+            action=action,
+            project_id=project.id,
+            **detail,
+        )
+
+
+async def _certificate(request: Request) -> CommandReply:
+    project = request.need("viewer", "Making certificates")
+    args, language = _document_language(request, project)
+    if len(args) != 2:
+        raise request.usage_error()
+    month = Month.parse(args[1])
+    made, attachment = await certificate(request.core, project, args[0], month, language)
+    await _audit(request, project, "document.certificate", person=made.person_ref, month=str(month))
+    text = request.say(
+        "Attendance certificate of %(ref)s %(name)s for %(month)s (%(state)s).",
+        ref=made.person_ref,
+        name=made.person_name,
+        month=str(month),
+        state=state_name(made.state),
+    )
+    return CommandReply(text, attachment=attachment)
+
+
+async def _export(request: Request) -> CommandReply:
+    project = request.need("viewer", "Exporting months")
+    args, language = _document_language(request, project)
+    if len(args) != 1:
+        raise request.usage_error()
+    month = Month.parse(args[0])
+    made, attachment = await month_export(request.core, project, month, language)
+    await _audit(request, project, "document.export", month=str(month), people=len(made.people))
+    signed = sum(1 for p in made.people if p.state == "signed")
+    text = request.say(
+        "%(code)s, %(month)s. People: %(people)s, hours recorded: %(hours)s, signed: %(signed)s.",
+        month=str(month),
+        code=project.code,
+        people=len(made.people),
+        hours=Hours(sum(p.recorded_minutes for p in made.people)),
+        signed=signed,
+    )
+    return CommandReply(text, attachment=attachment)
+
+
+COMMANDS: dict[tuple[str, str | None], Command] = {
+    ("certificate", None): Command(
+        "/certificate <person> <YYYY-MM> [sv|en|pl]", "viewer", _certificate
+    ),
+    ("export", None): Command("/export <YYYY-MM> [sv|en|pl]", "viewer", _export),
+}

@@ -1,0 +1,126 @@
+"""What a coordinator command handler receives, and how commands are declared."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+
+from bot.core.access import SUPERUSER, Actor, require
+from bot.core.errors import InputError
+from bot.core.i18n import Message
+from bot.usecases.context import Core
+from bot.usecases.roster.chat_language import answer_language
+from storage import queries
+from storage.db import transaction
+from storage.tables import Project
+
+
+@dataclass(frozen=True)
+class Request:
+    core: Core
+    actor: Actor
+    project: Project | None  # the project the chat works on (None: none chosen yet)
+    role: str | None  # the actor's role in that project
+    args: list[str]
+    known: bool = True  # a superuser, or has a role in some project
+    bot_username: str | None = None  # for invite links; None outside Telegram
+    language: str = "en"  # the language answers are written in
+    usage: str | Message = ""  # the command's syntax, as /help shows it
+
+    def need(self, role: str, what: str | Message) -> Project:
+        """The chat's project, if the actor's role reaches ``role``; ``what`` names the
+        refused action in the refusal ("Adding people needs the coordinator role")."""
+        action = Message(what) if isinstance(what, str) else what
+        if self.project is None and not self.known:
+            require(None, role, action)  # a stranger: one polite sentence, audited
+        if self.project is None:
+            raise InputError("Choose a project first: /project use <code>.")
+        require(self.role, role, action)
+        return self.project
+
+    def usage_error(self, hint: Message | None = None) -> InputError:
+        """Wrong arguments: the command's syntax, and what else helps (a list of kinds)."""
+        if hint is None:
+            return InputError("Usage: %(usage)s", usage=self.usage)
+        return InputError("Usage: %(usage)s; %(hint)s", usage=self.usage, hint=hint)
+
+    def say(self, msgid: str, /, **values: object) -> str:
+        """``msgid`` in the language of whoever asked."""
+        return Message(msgid, **values).text(self.language)
+
+
+async def open_request(
+    core: Core,
+    actor: Actor,
+    project_code: str | None,
+    args: list[str],
+    *,
+    bot_username: str | None = None,
+) -> Request:
+    """Who is asking, in which project, with which role, reading which language.
+
+    Without a ``project_code``, a Telegram user works on the project their chat chose
+    with ``/project use``."""
+    async with transaction(core.sessions) as session:
+        if project_code:
+            project = await queries.project_by_code(session, project_code)
+        elif actor.telegram_user_id is not None:
+            project = await queries.chosen_project(session, actor.telegram_user_id)
+        else:
+            project = None
+        language = await answer_language(session, actor, project)
+        if project_code and project is None:
+            raise InputError("There is no project %(code)s.", code=project_code[:32])
+        role = await queries.role_of(session, project, actor.telegram_user_id)
+        known = actor.superuser or (
+            actor.telegram_user_id is not None
+            and await queries.has_any_role(session, actor.telegram_user_id)
+        )
+    if actor.superuser:
+        role = SUPERUSER
+    return Request(core, actor, project, role, args, known, bot_username, language)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with an answer: a document in Telegram, a file on disk in the shell."""
+
+    name: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class CommandReply:
+    """An answer, with optional buttons: (label, command line the button runs), one a row."""
+
+    text: str
+    buttons: tuple[tuple[str, str], ...] = ()
+    refused: bool = False  # the command changed nothing; ``text`` says why
+    attachment: Attachment | None = None
+
+
+Handler = Callable[[Request], Awaitable[str | CommandReply]]
+
+
+@dataclass(frozen=True)
+class Command:
+    usage: str | Message  # a Message where the syntax has prose to translate
+    role: str  # the least role that may run it; shown by /help
+    run: Handler
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            "'%(text)s' is not a date; write it as YYYY-MM-DD.", text=text[:20]
+        ) from None
+
+
+def take_flag(args: list[str], flag: str) -> tuple[list[str], bool]:
+    """``args`` without a trailing ``flag`` word, and whether it was there."""
+    if args and args[-1] == flag:
+        return args[:-1], True
+    return list(args), False

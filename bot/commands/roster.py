@@ -1,0 +1,257 @@
+"""Commands that keep the roster: activities, people, hours and attendance lists."""
+
+from __future__ import annotations
+
+from bot.commands.request import Command, Request, parse_date, take_flag
+from bot.core.hours import parse_hours
+from bot.core.i18n import Hours, Message
+from bot.core.months import Month
+from bot.usecases import reports
+from bot.usecases.recording.attendance_import import import_command
+from bot.usecases.recording.hours import record_hours
+from bot.usecases.roster import changes as roster
+from bot.usecases.roster.registry import (
+    ACTIVITY_KINDS,
+    LANGUAGES,
+    PERSON_KINDS,
+    NewPerson,
+    add_activity,
+    add_person,
+)
+from storage import queries
+from storage.db import transaction
+
+
+async def activity_end(request: Request) -> str:
+    project = request.need("coordinator", "Ending activities")
+    if len(request.args) != 2:
+        raise request.usage_error()
+    activity = await roster.end_activity(
+        request.core,
+        project,
+        request.args[0],
+        parse_date(request.args[1]),
+        actor=request.actor.name,
+    )
+    return request.say(
+        "%(ref)s %(name)s now ends on %(day)s.",
+        ref=activity.ref,
+        name=activity.name,
+        day=activity.ends_on.isoformat(),
+    )
+
+
+async def person_show(request: Request) -> str:
+    project = request.need("viewer", "Showing people")
+    if len(request.args) not in (1, 2):
+        raise request.usage_error()
+    month = Month.parse(request.args[1]) if len(request.args) == 2 else None
+    return await reports.person(request.core, project, request.args[0], month, request.language)
+
+
+async def person_edit(request: Request) -> str:
+    project = request.need("coordinator", "Editing people")
+    if len(request.args) != 3:
+        raise request.usage_error()
+    person = await roster.edit_person(
+        request.core,
+        project,
+        request.args[0],
+        request.args[1],
+        request.args[2],
+        actor=request.actor.name,
+    )
+    return request.say(
+        "%(ref)s %(name)s: %(field)s changed.",
+        ref=person.ref,
+        name=person.name,
+        field=request.args[1],
+    )
+
+
+async def person_deactivate(request: Request) -> str:
+    project = request.need("coordinator", "Deactivating people")
+    if len(request.args) != 1:
+        raise request.usage_error()
+    person = await roster.deactivate_person(
+        request.core, project, request.args[0], actor=request.actor.name
+    )
+    return request.say(
+        "%(ref)s %(name)s is inactive: no more messages; signed months are kept.",
+        ref=person.ref,
+        name=person.name,
+    )
+
+
+async def person_invite(request: Request) -> str:
+    project = request.need("coordinator", "Inviting people")
+    if len(request.args) != 1:
+        raise request.usage_error()
+    person, token = await roster.new_invite(
+        request.core, project, request.args[0], actor=request.actor.name
+    )
+    if request.bot_username:
+        link = f"https://t.me/{request.bot_username}?start={token}"
+        return request.say(
+            "Send %(name)s this link; it works once: %(link)s", name=person.name, link=link
+        )
+    return request.say(
+        "%(name)s links Telegram by sending the bot: /start %(token)s (works once).",
+        name=person.name,
+        token=token,
+    )
+
+
+async def hours_show(request: Request) -> str:
+    project = request.need("viewer", "Showing hours")
+    if len(request.args) != 2:
+        raise request.usage_error()
+    return await reports.person(
+        request.core, project, request.args[0], Month.parse(request.args[1]), request.language
+    )
+
+
+async def hours_delete(request: Request) -> str:
+    project = request.need("coordinator", "Deleting hours")
+    args, correction = take_flag(request.args, "correction")
+    if len(args) != 3:
+        raise request.usage_error()
+    day = parse_date(args[2])
+    person = await roster.delete_day(
+        request.core,
+        project,
+        args[0],
+        args[1],
+        day,
+        actor=request.actor.name,
+        correction=correction,
+    )
+    return request.say(
+        "Deleted %(ref)s's hours on %(activity)s for %(day)s.",
+        ref=person.ref,
+        activity=args[1],
+        day=day.isoformat(),
+    )
+
+
+async def activity_add(request: Request) -> str:
+    project = request.need("coordinator", "Adding activities")
+    if len(request.args) < 4:
+        raise request.usage_error(Message("kinds: %(kinds)s.", kinds=", ".join(ACTIVITY_KINDS)))
+    *name, kind, first, last = request.args
+    activity = await add_activity(
+        request.core,
+        project.code,
+        name=" ".join(name),
+        kind=kind,
+        starts_on=parse_date(first),
+        ends_on=parse_date(last),
+        actor=request.actor.name,
+    )
+    return request.say(
+        "%(ref)s %(name)s (%(kind)s, %(first)s to %(last)s) added.",
+        ref=activity.ref,
+        name=activity.name,
+        kind=activity.kind,
+        first=first,
+        last=last,
+    )
+
+
+async def activity_list(request: Request) -> str:
+    project = request.need("viewer", "Listing activities")
+    return await reports.activities(request.core, project, request.language)
+
+
+async def person_add(request: Request) -> str:
+    project = request.need("coordinator", "Adding people")
+    args = list(request.args)
+    language = args.pop() if args and args[-1] in LANGUAGES else None
+    kind = args.pop() if args and args[-1] in PERSON_KINDS else "participant"
+    if len(args) < 2:
+        raise request.usage_error(Message('quote a name with spaces: "Anna Berg".'))
+    *name, phone = args
+    person = await add_person(
+        request.core,
+        project.code,
+        NewPerson(" ".join(name), phone, kind=kind, language=language),
+        actor=request.actor.name,
+    )
+    return request.say(
+        "%(ref)s %(name)s (%(kind)s, %(language)s) added.",
+        ref=person.ref,
+        name=person.name,
+        kind=person.kind,
+        language=person.language,
+    )
+
+
+async def person_list(request: Request) -> str:
+    project = request.need("viewer", "Listing people")
+    return await reports.people(request.core, project, request.language)
+
+
+async def hours_record(request: Request) -> str:
+    project = request.need("coordinator", "Recording hours")
+    args, correction = take_flag(request.args, "correction")
+    if len(args) != 4:
+        raise request.usage_error()
+    person_text, activity_text, day_text, hours_text = args
+    day, minutes = parse_date(day_text), parse_hours(hours_text)
+    async with transaction(request.core.sessions) as session:
+        assert project.id is not None
+        person = await queries.find_person(session, project, person_text)
+        activity = await queries.find_activity(session, project.id, activity_text)
+    recorded = await record_hours(
+        request.core,
+        project.code,
+        person_ref=person.ref,
+        activity_ref=activity.ref,
+        day=day,
+        minutes=minutes,
+        actor=request.actor.name,
+        correction=correction,
+    )
+    answer = request.say(
+        "Recorded %(hours)s for %(person)s on %(activity)s, %(day)s.",
+        hours=Hours(minutes),
+        person=person.ref,
+        activity=activity.ref,
+        day=str(day),
+    )
+    return "\n".join([answer, *(w.text(request.language) for w in recorded.warnings)])
+
+
+COMMANDS: dict[tuple[str, str | None], Command] = {
+    ("activity", "add"): Command(
+        "/activity add <name> <kind> <from> <to>", "coordinator", activity_add
+    ),
+    ("activity", "list"): Command("/activity list", "viewer", activity_list),
+    ("person", "add"): Command(
+        "/person add <name> <phone> [participant|staff] [sv|en|pl]", "coordinator", person_add
+    ),
+    ("person", "list"): Command("/person list", "viewer", person_list),
+    ("hours", None): Command(
+        "/hours <person> <activity> <date> <hours> [correction]", "coordinator", hours_record
+    ),
+    ("import", None): Command(
+        Message("Upload a CSV or XLSX attendance list (shell: import <file>)"),
+        "coordinator",
+        import_command,
+    ),
+    ("activity", "end"): Command(
+        "/activity end <activity> <last day>", "coordinator", activity_end
+    ),
+    ("person", "show"): Command("/person show <person> [YYYY-MM]", "viewer", person_show),
+    ("person", "edit"): Command(
+        "/person edit <person> phone|language|channel <value>", "coordinator", person_edit
+    ),
+    ("person", "deactivate"): Command(
+        "/person deactivate <person>", "coordinator", person_deactivate
+    ),
+    ("person", "invite"): Command("/person invite <person>", "coordinator", person_invite),
+    ("hours", "show"): Command("/hours show <person> <YYYY-MM>", "viewer", hours_show),
+    ("hours", "delete"): Command(
+        "/hours delete <person> <activity> <date> [correction]", "coordinator", hours_delete
+    ),
+}

@@ -1,0 +1,137 @@
+"""Coordinator commands: one parser and one access check for chat and shell alike.
+
+``/hours P-0001 A-001 2026-10-14 7.5`` in Telegram and
+``timesign admin --project ESF-1 hours P-0001 A-001 2026-10-14 7.5`` in a shell both
+land in ``run_command``, so they give the same answer and leave the same audit trail.
+Names with spaces are quoted: ``/person add "Anna Berg" 0701234567``.
+"""
+
+from __future__ import annotations
+
+import shlex
+import unicodedata
+from dataclasses import replace
+
+from bot.commands import documents as document_commands
+from bot.commands import project as project_commands
+from bot.commands import roster as roster_commands
+from bot.commands import signing as signing_commands
+from bot.commands.request import Command, CommandReply, Request, open_request
+from bot.core.access import NO_ACCESS, SUPERUSER, AccessDenied, Actor, may
+from bot.core.errors import InputError
+from bot.core.i18n import Message
+from bot.usecases.context import Core
+from bot.usecases.roster.chat_language import choose_language
+from bot.usecases.roster.grants import use_project
+from storage import audit
+from storage.db import transaction
+from storage.tables import Project
+
+COMMANDS: dict[tuple[str, str | None], Command] = {
+    **project_commands.COMMANDS,
+    **roster_commands.COMMANDS,
+    **signing_commands.COMMANDS,
+    **document_commands.COMMANDS,
+}
+NAMES = sorted({name for name, _ in COMMANDS} | {"help"})
+
+
+def split(text: str) -> list[str]:
+    """Words of a command line; quotes group a name with spaces."""
+    try:
+        return shlex.split(text)
+    except ValueError:
+        raise InputError('A quote is not closed; write names as "Anna Berg".') from None
+
+
+def help_text(role: str | None, language: str) -> str:
+    lines = [Message("Commands you may use here:").text(language), "/project use <code>"]
+    lines += ["/language sv|en|pl", "/help"]
+    allowed = [(key, c) for key, c in COMMANDS.items() if may(role, c.role)]
+    allowed.sort(key=lambda item: item[0][0])  # a command's sub-commands together
+    lines += [c.usage if isinstance(c.usage, str) else c.usage.text(language) for _, c in allowed]
+    return "\n".join(lines)
+
+
+async def run_command(
+    core: Core,
+    actor: Actor,
+    project_code: str | None,
+    words: list[str],
+    *,
+    bot_username: str | None = None,
+) -> CommandReply:
+    """Run one command for ``actor`` in ``project_code`` (None: a Telegram user's chosen
+    project), answered in the actor's language.
+
+    A refusal is a ``CommandReply`` with ``refused`` set; access refusals are audited.
+    """
+    language = actor.language or "en"
+    try:
+        request = await open_request(
+            core, actor, project_code, words[2:], bot_username=bot_username
+        )
+        language = request.language
+        return await _dispatch(request, words)
+    except InputError as error:
+        return CommandReply(error.text(language), refused=True)
+
+
+async def _dispatch(request: Request, words: list[str]) -> CommandReply:
+    if not words:
+        raise InputError("Which command? Try /help.")
+    if any(unicodedata.category(c) == "Cc" for word in words for c in word):
+        # A NUL, say: PostgreSQL refuses it in any query, and a name keeps it forever.
+        raise InputError("Commands cannot contain control characters; type the line again.")
+    name = words[0].lstrip("/").split("@")[0].lower()
+    sub = words[1].lower() if len(words) > 1 else None
+    try:
+        answer = await _run(request, name, sub, words)
+    except AccessDenied:
+        # /project use names another project: the refusal belongs to no project.
+        choosing = (name, sub) == ("project", "use")
+        await record_refusal(
+            request.core,
+            request.actor,
+            None if choosing else request.project,
+            command="project use" if choosing else name,
+            role=None if choosing else request.role,
+        )
+        raise
+    return answer if isinstance(answer, CommandReply) else CommandReply(answer)
+
+
+async def _run(
+    request: Request, name: str, sub: str | None, words: list[str]
+) -> str | CommandReply:
+    core, actor = request.core, request.actor
+    if name == "help":
+        role = request.role if request.project else (SUPERUSER if actor.superuser else None)
+        return help_text(role, request.language)
+    if name == "language":
+        if not request.known:
+            raise AccessDenied(NO_ACCESS)
+        return await choose_language(core, actor, words[1:], current=request.language)
+    if name == "project" and sub == "use":
+        return await use_project(core, actor, words[2:], request.language)
+    command = COMMANDS.get((name, sub)) or COMMANDS.get((name, None))
+    if command is None:
+        raise InputError("I do not know /%(name)s. Try /help.", name=name[:20])
+    args = words[2:] if (name, sub) in COMMANDS else words[1:]
+    return await command.run(replace(request, args=args, usage=command.usage))
+
+
+async def record_refusal(
+    core: Core, actor: Actor, project: Project | None, *, command: str, role: str | None
+) -> None:
+    """Its own transaction: the refused command's transaction has rolled back."""
+    async with transaction(core.sessions) as session:
+        audit.record(
+            session,
+            at=core.clock(),
+            actor=actor.name,
+            action="access.refused",
+            project_id=project.id if project else None,
+            command=command,
+            role=role,
+        )

@@ -1,0 +1,143 @@
+"""Commands that chase signatures: close a month, who has not signed, status, remind, new code."""
+
+from __future__ import annotations
+
+from bot.commands.request import Command, CommandReply, Request, take_flag
+from bot.core.access import may
+from bot.core.errors import InputError
+from bot.core.i18n import Hours
+from bot.core.months import Month, current_month
+from bot.usecases import reports
+from bot.usecases.closing.month_close import close_month, preview_close
+from bot.usecases.reminding.on_request import reissue, remind_now
+from bot.usecases.reminding.reminders import remind_one
+from storage import queries
+
+
+def month_or_last(request: Request) -> Month:
+    """The month named first, or the one before the current month in the project's zone."""
+    assert request.project is not None
+    if request.args:
+        return Month.parse(request.args[0])
+    return current_month(request.core.clock(), request.project.time_zone).previous()
+
+
+async def remind(request: Request) -> str:
+    project = request.need("coordinator", "Sending reminders")
+    if len(request.args) > 2:
+        raise request.usage_error()
+    month = month_or_last(request)
+    if len(request.args) < 2:
+        return await remind_now(
+            request.core, project.code, month, actor=request.actor.name, language=request.language
+        )
+    async with request.core.sessions() as session:
+        assert project.id is not None
+        person = await queries.find_person(session, project, request.args[1])
+        summary = (await queries.open_summaries(session, project.id, str(month))).get(
+            person.id or 0
+        )
+    if summary is None or summary.id is None or summary.state != "sent":
+        raise InputError(
+            "%(ref)s has nothing to sign for %(month)s.", ref=person.ref, month=str(month)
+        )
+    sent = await remind_one(
+        request.core, summary.id, request.core.clock(), actor=request.actor.name, scheduled=False
+    )
+    if not sent:
+        return request.say(
+            "%(ref)s was not reminded: the reminder limit is reached or it just went out.",
+            ref=person.ref,
+        )
+    return request.say(
+        "Reminded %(ref)s %(name)s to sign %(month)s.",
+        ref=person.ref,
+        name=person.name,
+        month=str(month),
+    )
+
+
+async def new_code(request: Request) -> str:
+    project = request.need("coordinator", "Issuing new codes")
+    if len(request.args) != 2:
+        raise request.usage_error()
+    return await reissue(
+        request.core,
+        project.code,
+        request.args[0],
+        Month.parse(request.args[1]),
+        actor=request.actor.name,
+        language=request.language,
+    )
+
+
+async def close(request: Request) -> str | CommandReply:
+    """In a chat, /close first shows what it will send and asks for a button press."""
+    project = request.need("coordinator", "Closing a month")
+    args, confirmed = take_flag(request.args, "confirmed")
+    if len(args) != 1:
+        raise request.usage_error()
+    month = Month.parse(args[0])
+    if request.actor.telegram_user_id is not None and not confirmed:
+        people, minutes = await preview_close(request.core, project.code, month)
+        if people == 0:
+            return request.say(
+                "Nobody has hours in %(month)s; there is nothing to send.", month=str(month)
+            )
+        values = {"month": str(month), "project": project.code, "hours": Hours(minutes)}
+        question = (
+            request.say(
+                "Close %(month)s for %(project)s: 1 person, %(hours)s in all. "
+                "Summaries that changed are sent for signing.",
+                **values,
+            )
+            if people == 1
+            else request.say(
+                "Close %(month)s for %(project)s: %(people)s people, %(hours)s in all. "
+                "Summaries that changed are sent for signing.",
+                people=people,
+                **values,
+            )
+        )
+        label = request.say("Send %(month)s for signing", month=str(month))
+        return CommandReply(question, buttons=((label, f"close {month} confirmed"),))
+    report = await close_month(request.core, project.code, month, actor=request.actor.name)
+    return reports.describe_close(report, request.language)
+
+
+async def unsigned(request: Request) -> str | CommandReply:
+    """Who has not signed; in a chat, coordinators get a remind and a new-code button each."""
+    project = request.need("viewer", "Listing unsigned summaries")
+    month = month_or_last(request)
+    text, refs = await reports.unsigned(request.core, project, month, request.language)
+    if request.actor.telegram_user_id is None or not may(request.role, "coordinator"):
+        return text
+    buttons: list[tuple[str, str]] = []
+    for ref in refs[:UNSIGNED_BUTTONS]:
+        buttons += [
+            (request.say("Remind %(ref)s", ref=ref), f"remind {month} {ref}"),
+            (request.say("New code %(ref)s", ref=ref), f"reissue {ref} {month}"),
+        ]
+    return CommandReply(text, tuple(buttons))
+
+
+async def status(request: Request) -> str:
+    project = request.need("viewer", "Showing the status")
+    return await reports.status(
+        request.core,
+        project,
+        month_or_last(request),
+        request.language,
+    )
+
+
+UNSIGNED_BUTTONS = 25  # people with buttons; Telegram allows 100 buttons a message
+
+
+COMMANDS: dict[tuple[str, str | None], Command] = {
+    ("close", None): Command("/close <YYYY-MM>", "coordinator", close),
+    ("unsigned", None): Command("/unsigned [YYYY-MM]", "viewer", unsigned),
+    ("status", None): Command("/status [YYYY-MM]", "viewer", status),
+    ("remind", None): Command("/remind [YYYY-MM] [person]", "coordinator", remind),
+    ("reissue", None): Command("/reissue <person> <YYYY-MM>", "coordinator", new_code),
+}

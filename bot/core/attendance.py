@@ -1,0 +1,245 @@
+"""Attendance lists as coordinators save them: CSV or XLSX, one line per person and day.
+
+Columns (any order, extra columns ignored), named in English, Swedish or Polish:
+person, activity, date, hours. CSV may use ``;`` (what Excel writes where the decimal
+separator is a comma) or ``,``, with or without a UTF-8 byte order mark. Pure parsing:
+lines that cannot be read become problems with their line number, so the coordinator
+sees every mistake at once; only a file that cannot be read at all raises.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from babel.numbers import format_decimal
+from openpyxl import load_workbook
+
+from bot.core.errors import InputError
+from bot.core.hours import parse_hours
+from bot.core.i18n import Message, Translatable, language_or_english
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_LINES = 10_000
+KINDS = ("csv", "xlsx")
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "person": ("person", "participant", "deltagare", "uczestnik"),
+    "activity": ("activity", "aktivitet", "aktywność", "aktywnosc"),
+    "date": ("date", "day", "datum", "data"),
+    "hours": ("hours", "timmar", "godziny"),
+}
+_ALIASES = {alias: column for column, aliases in COLUMNS.items() for alias in aliases}
+
+
+@dataclass(frozen=True)
+class AttendanceRow:
+    line: int
+    person: str
+    activity: str
+    day: date
+    minutes: int
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    line: int
+    reason: Translatable  # rendered in the reader's language; str() is English
+
+
+@dataclass
+class AttendanceSheet:
+    rows: list[AttendanceRow] = field(default_factory=list)
+    problems: list[LineProblem] = field(default_factory=list)
+
+
+def file_kind(filename: str | None, content_start: bytes = b"") -> str:
+    """ "csv" or "xlsx"; anything else is refused with what to send instead."""
+    name = (filename or "").lower()
+    if name.endswith(".xlsx") or content_start.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if name.endswith((".csv", ".txt")):
+        return "csv"
+    if name.endswith(".xls"):
+        raise InputError(
+            "That is an old Excel file (.xls); save it as .xlsx or CSV and send it again."
+        )
+    raise InputError(
+        "I read attendance lists as CSV or XLSX files only, with the columns "
+        "person, activity, date, hours; save the list in one of those formats."
+    )
+
+
+class _Megabytes:
+    """A file size in MB with one decimal, written the reader's way ("2,5" in sv)."""
+
+    __slots__ = ("size",)
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def text(self, language: str) -> str:
+        locale = language_or_english(language)
+        return str(format_decimal(self.size / 1024 / 1024, format="0.0", locale=locale))
+
+
+def too_large(size: int) -> Message | None:
+    """The refusal for a file of ``size`` bytes, or None if it may be read."""
+    if size <= MAX_BYTES:
+        return None
+    return Message(
+        "The file is %(size)s MB; an attendance list may be at most %(most)s MB. "
+        "Split it into smaller lists and send each.",
+        size=_Megabytes(size),
+        most=MAX_BYTES // 1024 // 1024,
+    )
+
+
+def parse_attendance(filename: str | None, content: bytes) -> AttendanceSheet:
+    """Every line of the list, read or explained; raises InputError for unreadable files."""
+    if (refusal := too_large(len(content))) is not None:
+        raise InputError(refusal)
+    if file_kind(filename, content[:4]) == "xlsx":
+        lines = _xlsx_lines(content)
+    else:
+        lines = _csv_lines(content)
+    return _read(lines)
+
+
+def _csv_lines(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(
+            "The CSV file is not UTF-8; save it as 'CSV UTF-8' and send it again."
+        ) from None
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    # The header names hold no delimiters, so the most frequent candidate in it wins.
+    delimiter = max(";,\t", key=first.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for cells in reader:
+            yield reader.line_num, cells
+    except csv.Error as error:
+        raise InputError(
+            "Line %(line)s of the CSV file cannot be read: %(error)s.",
+            line=reader.line_num,
+            error=error,
+        ) from None
+
+
+def _xlsx_lines(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise InputError(
+            "The XLSX file cannot be opened; save it again from Excel and send it again."
+        ) from None
+    try:
+        sheet = workbook.worksheets[0]
+        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
+    finally:
+        workbook.close()
+
+
+def _blank(cells: Sequence[Any]) -> bool:
+    return all(cell is None or str(cell).strip() == "" for cell in cells)
+
+
+def _header(cells: Sequence[Any]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        column = _ALIASES.get(str(cell or "").strip().lstrip("\ufeff").lower())
+        if column is not None and column not in found:
+            found[column] = index
+    missing = [column for column in COLUMNS if column not in found]
+    if len(missing) == 1:
+        raise InputError(
+            "The first line must name the columns person, activity, date, hours; "
+            "%(column)s is missing.",
+            column=missing[0],
+        )
+    if missing:
+        raise InputError(
+            "The first line must name the columns person, activity, date, hours; "
+            "%(columns)s are missing.",
+            columns=", ".join(missing),
+        )
+    return found
+
+
+def _read(lines: Iterable[tuple[int, Sequence[Any]]]) -> AttendanceSheet:
+    sheet = AttendanceSheet()
+    columns: dict[str, int] | None = None
+    for number, cells in lines:
+        if _blank(cells):
+            continue
+        if columns is None:
+            columns = _header(cells)
+            continue
+        if len(sheet.rows) + len(sheet.problems) >= MAX_LINES:
+            raise InputError(
+                "A list may have at most %(most)s lines; split it and send each part.",
+                most=MAX_LINES,
+            )
+        values = {c: cells[i] if i < len(cells) else None for c, i in columns.items()}
+        try:
+            sheet.rows.append(_row(number, values))
+        except InputError as error:
+            sheet.problems.append(LineProblem(number, error.message))
+    if columns is None:
+        raise InputError("The list is empty; it needs a header line and one line per day.")
+    if not sheet.rows and not sheet.problems:
+        raise InputError("The list has a header but no lines of hours.")
+    return sheet
+
+
+def _row(number: int, values: dict[str, Any]) -> AttendanceRow:
+    person, activity = _text(values["person"]), _text(values["activity"])
+    if not person:
+        raise InputError("The person is missing.")
+    if not activity:
+        raise InputError("The activity is missing.")
+    return AttendanceRow(number, person, activity, _day(values["date"]), _minutes(values["hours"]))
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a phone number typed into a number cell
+    return "" if value is None else str(value).strip()
+
+
+def _day(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        if not text:
+            raise InputError("The date is missing.") from None
+        raise InputError(
+            "'%(text)s' is not a date; write it as YYYY-MM-DD.", text=text[:20]
+        ) from None
+
+
+def _minutes(value: Any) -> int:
+    if isinstance(value, bool):
+        raise InputError("The hours are not a number.")
+    if isinstance(value, int | float):
+        return round(value * 60)
+    if isinstance(value, time):  # "7:30" typed into a time-formatted cell
+        return value.hour * 60 + value.minute
+    if isinstance(value, timedelta):
+        return round(value.total_seconds() / 60)
+    text = _text(value)
+    if not text:
+        raise InputError("The hours are missing.")
+    return parse_hours(text)

@@ -1,0 +1,1 @@
+"""Composition roots: settings in, adapters built and joined once, programs run."""

@@ -1,0 +1,168 @@
+"""The ``timesign`` command: serve, worker, db upgrade, demo, admin.
+
+Configuration problems end the program with one sentence on stderr (exit 2), refused
+admin input with the same sentence the chat would give (exit 1); never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.core.errors import ConfigError, InputError
+from bot.roots.config import PREFIX, Settings, load_settings
+
+log = logging.getLogger("timesign")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="timesign", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="web process: webhooks, receipts, health, metrics")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8080")
+    serve.add_argument("--dev", action="store_true", help="allow a missing TIMESIGN_SECRET_KEY")
+
+    worker = commands.add_parser("worker", help="outbox delivery")
+    worker.add_argument("--once", action="store_true", help="do what is due, then exit")
+    worker.add_argument("--at", type=_iso_time, default=None, help="act as if now were ISO-TIME")
+    worker.add_argument("--dev", action="store_true", help="allow a missing TIMESIGN_SECRET_KEY")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"])
+
+    demo = commands.add_parser("demo", help="a complete local walk-through, no accounts needed")
+    demo.add_argument("--database", default="timesign-demo.db", help="SQLite file (recreated)")
+
+    admin = commands.add_parser("admin", help="coordinator commands from a shell")
+    admin.add_argument("--project", default=None, help="project code, e.g. ESF-1")
+    admin.add_argument("words", nargs=argparse.REMAINDER, help="e.g. close 2026-10")
+    return parser
+
+
+def _iso_time(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not an ISO time like 2026-11-03T08:00"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _upgrade(settings: Settings) -> None:
+    from storage.migrate import upgrade
+
+    _check_sqlite_directory(settings)
+    with _database_reachable():
+        upgrade(settings.database_url)
+
+
+def _prepare_database(settings: Settings) -> None:
+    """The embedded SQLite default migrates itself; PostgreSQL is migrated by the release step."""
+    from storage.migrate import is_current
+
+    if settings.is_sqlite:
+        _upgrade(settings)
+        return
+    with _database_reachable():
+        current = is_current(settings.database_url)
+    if not current:
+        raise ConfigError(
+            "The database is not at the latest migration; run `timesign db upgrade` first."
+        )
+
+
+def _check_sqlite_directory(settings: Settings) -> None:
+    """Checked up front: aiosqlite failing to open a file can also print a thread's
+    traceback after the event loop has closed."""
+    from sqlalchemy.engine import make_url
+
+    if not settings.is_sqlite:
+        return
+    database = make_url(settings.database_url).database
+    if database and database != ":memory:" and not Path(database).parent.is_dir():
+        raise ConfigError(
+            f"The database in {PREFIX}DATABASE_URL cannot be used: "
+            f"the directory {Path(database).parent} does not exist."
+        )
+
+
+@contextmanager
+def _database_reachable() -> Iterator[None]:
+    """A database that cannot be opened is a setting to fix, not a traceback. The reason
+    is the driver's (no URL in it, so no password either)."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        yield
+    except (DBAPIError, OSError) as error:
+        reason = error.orig if isinstance(error, DBAPIError) else error
+        first_line = (str(reason).strip().splitlines() or [type(reason).__name__])[0]
+        raise ConfigError(
+            f"The database in {PREFIX}DATABASE_URL cannot be used: {first_line.rstrip('.')}."
+        ) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    # python-telegram-bot: time periods as timedelta (its int form is deprecated since 22.2).
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    logging.basicConfig(
+        level=os.environ.get("TIMESIGN_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Library loggers below WARNING would log request URLs, and Telegram's carry the token.
+    # alembic would log every migration check, which the embedded SQLite does per command.
+    for noisy in ("httpx", "httpcore", "telegram", "twilio", "aiohttp.access", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        if args.command == "demo":
+            from bot.roots.demo import run_demo
+
+            return asyncio.run(run_demo(args.database))
+        settings = load_settings()
+        if args.command == "db":
+            _upgrade(settings)
+            print("Database is at the latest migration.")
+            return 0
+        if args.command == "serve":
+            from bot.roots.serve import serve
+
+            settings.secret(dev=args.dev)
+            _prepare_database(settings)
+            port = args.port or int(os.environ.get("PORT", "8080"))
+            asyncio.run(serve(settings, host=args.host, port=port, dev=args.dev))
+            return 0
+        if args.command == "worker":
+            from bot.roots.worker import main as worker_main
+
+            settings.secret(dev=args.dev)
+            _prepare_database(settings)
+            return asyncio.run(worker_main(settings, once=args.once, at=args.at, dev=args.dev))
+        if args.command == "admin":
+            from bot.roots.admin import run_admin
+
+            _prepare_database(settings)
+            answer = asyncio.run(run_admin(settings, args.project, list(args.words)))
+            print(answer)
+            return 0
+    except ConfigError as error:
+        print(f"timesign: {error}", file=sys.stderr)
+        return 2
+    except InputError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""``timesign demo``: the whole signing loop on a fresh SQLite file, with no accounts.
+
+It goes through the same use-cases as production: registration, month close, the
+outbox dispatcher (console transports print what a phone would show), replies as the
+webhooks would deliver them, and the receipts an auditor would open.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from bot.commands.runner import run_command
+from bot.core.errors import InputError
+from bot.core.hours import parse_hours
+from bot.core.months import current_month
+from bot.core.verification import verify
+from bot.roots.admin import CLI
+from bot.roots.config import load_settings
+from bot.roots.wiring import build_core, worker_name
+from bot.usecases.closing.month_close import close_month
+from bot.usecases.context import Core, system_clock
+from bot.usecases.recording.hours import record_hours
+from bot.usecases.roster.registry import NewPerson, add_activity, add_person, create_project
+from bot.usecases.signing.conversation import Inbound, accept_reply
+from notifications.console import ConsoleTransport
+from notifications.dispatcher import Dispatcher
+from notifications.transport import Envelope, Sent, Transport
+from storage.db import create_engine, transaction
+from storage.migrate import upgrade
+from storage.receipts import find_receipt
+from storage.tables import Coordinator
+
+PROJECT = "ESF-DEMO"
+LOCAL_URL = "http://127.0.0.1:8080"
+_CODE = re.compile(r"\b(\d{6})\b")
+
+
+class Phones:
+    """Console transports that also remember what each phone received, so the simulated
+    participants can read their code off their own message, as a person would."""
+
+    def __init__(self) -> None:
+        self.received: dict[str, list[str]] = {}
+
+    def transport(self, channel: str) -> Transport:
+        console = ConsoleTransport(channel, sys.stdout)
+        phones = self
+
+        class _Recording:
+            def __init__(self) -> None:
+                self.channel = channel
+
+            async def send(self, envelope: Envelope) -> Sent:
+                phones.received.setdefault(envelope.address, []).append(envelope.text)
+                return await console.send(envelope)
+
+            async def aclose(self) -> None:
+                await console.aclose()
+
+        return _Recording()
+
+    def code_for(self, address: str) -> str:
+        match = _CODE.search(self.received[address][-1])
+        assert match is not None, "the month-end message carries a code"
+        return match.group(1)
+
+
+def _title(text: str) -> None:
+    print(f"\n=== {text} " + "=" * max(0, 70 - len(text)))
+
+
+async def run_demo(database: str) -> int:
+    path = Path(database)
+    for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        leftover.unlink(missing_ok=True)
+    url = f"sqlite+aiosqlite:///{path}"
+    await asyncio.to_thread(upgrade, url)
+    settings = load_settings({"database_url": url, "public_url": LOCAL_URL})
+    engine = create_engine(url)
+    core = build_core(settings, engine, dev=True, clock=system_clock)
+    phones = Phones()
+    dispatcher = Dispatcher(
+        core.sessions,
+        {"sms": phones.transport("sms"), "telegram": phones.transport("telegram")},
+        key=core.key,
+        clock=core.clock,
+        worker=worker_name(),
+    )
+    try:
+        await _walk_through(core, dispatcher, phones)
+        await _documents(core, path.parent)
+    finally:
+        await engine.dispose()
+    print(
+        f"\nOpen a receipt page: TIMESIGN_DATABASE_URL={url} timesign serve --dev\n"
+        f"then visit {LOCAL_URL}/r/<receipt> (add 'Accept: application/json' for JSON)."
+    )
+    return 0
+
+
+async def _walk_through(core: Core, dispatcher: Dispatcher, phones: Phones) -> None:
+    month = current_month(core.clock(), "Europe/Stockholm").previous()
+    _title(f"1. A project, activities and people ({PROJECT})")
+    await create_project(core, code=PROJECT, name="Jobbsteget Malmö", actor="demo")
+    training = await add_activity(
+        core,
+        PROJECT,
+        name="Svenska för yrket",
+        kind="training",
+        starts_on=month.first_day,
+        ends_on=month.last_day + timedelta(days=90),
+        actor="demo",
+    )
+    internship = await add_activity(
+        core,
+        PROJECT,
+        name="Praktik lager",
+        kind="internship",
+        starts_on=month.first_day,
+        ends_on=month.last_day + timedelta(days=90),
+        actor="demo",
+    )
+    counselling = await add_activity(
+        core,
+        PROJECT,
+        name="Studie- och yrkesvägledning",
+        kind="counselling",
+        starts_on=month.first_day,
+        ends_on=month.last_day + timedelta(days=90),
+        actor="demo",
+    )
+    anna = await add_person(
+        core, PROJECT, NewPerson("Anna Lindqvist", "070-123 45 61", language="sv"), actor="demo"
+    )
+    jonas = await add_person(
+        core, PROJECT, NewPerson("Jonas Berg", "+46701234562", language="sv"), actor="demo"
+    )
+    maria = await add_person(
+        core, PROJECT, NewPerson("Maria Kowalska", "+48 601 234 563", language="pl"), actor="demo"
+    )
+    sam = await add_person(
+        core,
+        PROJECT,
+        NewPerson("Sam Taylor", "+46701234564", kind="staff", language="en"),
+        actor="demo",
+    )
+    for person in (anna, jonas, maria, sam):
+        print(f"  {person.ref}  {person.name:<16} {person.kind:<12} language {person.language}")
+    try:
+        await add_person(
+            core,
+            PROJECT,
+            NewPerson("Hidden Person", "+46701234599", protected_identity=True),
+            actor="demo",
+        )
+    except InputError as refusal:
+        print(f"  Refused, as the rules demand: {refusal}")
+    async with transaction(core.sessions) as session:
+        session.add(
+            Coordinator(
+                project_id=anna.project_id,
+                telegram_user_id=1000001,
+                role="coordinator",
+                language="en",
+                created_at=core.clock(),
+            )
+        )
+    print("  Coordinator: Telegram user 1000001")
+
+    _title(f"2. A month of hours ({month})")
+    day = month.first_day
+    while day <= month.last_day:
+        if day.weekday() < 5:
+            await _hours(
+                core, anna.ref, training.ref if day.weekday() < 4 else counselling.ref, day, "6"
+            )
+            await _hours(core, jonas.ref, internship.ref, day, "7,5")
+            if day.weekday() in (0, 2):
+                await _hours(core, maria.ref, training.ref, day, "4:30")
+            await _hours(core, sam.ref, counselling.ref, day, "8")
+        day += timedelta(days=1)
+    print("  Recorded every weekday: training, internship, counselling and staff time.")
+
+    _title(f"3. Month close {month}: summaries, codes, the outbox")
+    report = await close_month(core, PROJECT, month, actor="demo")
+    print(f"  {len(report.sent)} summaries queued; total {report.total_minutes / 60:g} hours.")
+    _title("4. The worker delivers (console transport: what each phone shows)")
+    while await dispatcher.handle_one():
+        pass
+
+    _title("5. Replies arrive (as the Twilio webhook would deliver them)")
+    replies = [
+        (anna, phones.code_for(anna.phone or ""), "signs with her code"),
+        (jonas, "NEJ Jag var sjuk den 14:e", "disputes"),
+        (maria, "000000", "types a wrong code"),
+        (maria, phones.code_for(maria.phone or ""), "then types the right one"),
+    ]
+    receipts = []
+    for number, (person, text, what) in enumerate(replies, start=1):
+        shown = "[her code]" if text.isdigit() and text != "000000" else text
+        assert person.phone is not None
+        answer = await accept_reply(
+            core,
+            Inbound(
+                channel="sms", provider_id=f"SMDEMO{number:026d}", sender=person.phone, text=text
+            ),
+            queue_answer=False,
+        )
+        print(f"\n  {person.name} {what}: {shown!r}\n  -> {answer.outcome}: {answer.text}")
+        receipts += re.findall(r"TS-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", answer.text)
+    print(f"\n  {sam.name} has not answered yet: the worker's reminders will follow up.")
+
+    _title("6. Coordinator notices (the dispute) go out through the outbox too")
+    while await dispatcher.handle_one():
+        pass
+
+    _title("7. Receipts: what an auditor sees")
+    for receipt in dict.fromkeys(receipts):
+        record = await find_receipt(core.sessions, receipt)
+        assert record is not None
+        v = verify(record, core.key)
+        print(
+            f"  {v.receipt}: {v.person}, {v.month}, signed {v.signed_at_local:%Y-%m-%d %H:%M %Z} "
+            f"over {v.channel} from {v.sender}"
+        )
+        print(
+            f"    sha256 {v.sha256}; content unchanged: {v.content_unchanged};"
+            f" seal valid: {v.seal_valid}"
+        )
+
+
+async def _documents(core: Core, folder: Path) -> None:
+    """What a coordinator files with the payment claim, made as ``timesign admin`` does."""
+    _title("8. Documents for the payment claim: a certificate and the month's workbook")
+    month = str(current_month(core.clock(), "Europe/Stockholm").previous())
+    for words in (["certificate", "P-0001", month], ["export", month]):
+        reply = await run_command(core, CLI, PROJECT, words)
+        assert reply.attachment is not None, reply.text
+        written = folder / reply.attachment.name
+        written.write_bytes(reply.attachment.content)
+        print(f"  {reply.text}\n    -> {written}")
+
+
+async def _hours(core: Core, person_ref: str, activity_ref: str, day: date, hours: str) -> None:
+    await record_hours(
+        core,
+        PROJECT,
+        person_ref=person_ref,
+        activity_ref=activity_ref,
+        day=day,
+        minutes=parse_hours(hours),
+        actor="demo",
+    )

@@ -1,0 +1,1 @@
+"""Month close: summaries, codes and month-end messages, by hand or on schedule."""

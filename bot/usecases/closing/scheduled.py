@@ -1,0 +1,56 @@
+"""The worker's scheduled month close, once per project and month.
+
+The claim is a unique ScheduledRun row written in the close's own transaction: however
+many workers race and however often they restart, one close commits and the others'
+inserts fail on the unique constraint (on PostgreSQL the second waits for the first to
+commit, then fails), leaving nothing behind.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+
+from bot.core.schedule import month_to_close
+from bot.usecases.closing.month_close import CloseReport, close_month
+from bot.usecases.context import Core
+from storage.tables import Project, ScheduledRun
+
+log = logging.getLogger(__name__)
+
+
+async def run_scheduled_closes(core: Core) -> list[CloseReport]:
+    """Close every month whose scheduled moment has come and that no worker closed yet."""
+    now = core.clock()
+    async with core.sessions() as session:
+        projects = (
+            await session.exec(select(Project).where(col(Project.close_day).is_not(None)))
+        ).all()
+        done = set(
+            (
+                await session.exec(
+                    select(ScheduledRun.project_id, ScheduledRun.month).where(
+                        ScheduledRun.kind == "close"
+                    )
+                )
+            ).all()
+        )
+    reports = []
+    for project in projects:
+        month = month_to_close(
+            now, zone=project.time_zone, day=project.close_day, at=project.close_time
+        )
+        if month is None or (project.id, str(month)) in done:
+            continue
+        try:
+            report = await close_month(
+                core, project.code, month, actor="system:schedule", scheduled=True
+            )
+        except sa.exc.IntegrityError:
+            log.info("%s %s: closed by another worker", project.code, month)
+            continue
+        log.info("%s %s: scheduled close sent %d", project.code, month, len(report.sent))
+        reports.append(report)
+    return reports

@@ -1,0 +1,1 @@
+"""Documents made from the evidence: certificates (PDF) and month workbooks (XLSX)."""

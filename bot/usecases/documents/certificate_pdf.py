@@ -1,0 +1,243 @@
+"""The attendance certificate (intyg för närvarotid): one person's month as a PDF.
+
+It prints the content the person signed (the stored summary document, not today's
+records), and the evidence of the signature: when, through which channel, from which
+(masked) number or chat, the receipt and where to verify it, and the document's
+SHA-256. A month that is not signed electronically gets lines for a handwritten
+signature instead, the paper route the funding agency also accepts.
+
+The font is DejaVu Sans, shipped in ``bot/fonts``: the PDF core fonts cannot print
+Polish letters.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import TTFFont
+
+from bot.core.i18n import Message, hours, month_name
+from bot.core.months import Month
+from bot.core.summary_states import state_name
+
+FONTS = Path(__file__).parent / "fonts"
+FONT = "DejaVu"
+
+
+@dataclass(frozen=True)
+class SignatureEvidence:
+    signed_at_local: datetime
+    channel: str
+    sender_masked: str
+    receipt: str
+    receipt_url: str | None
+    seal_valid: bool
+    content_unchanged: bool
+
+
+@dataclass(frozen=True)
+class Certificate:
+    project_code: str
+    project_name: str
+    person_ref: str
+    person_name: str
+    person_kind: str
+    month: Month
+    version: int
+    sha256: str
+    document: str  # the summary document as stored (canonical JSON)
+    state: str  # sent | signed | disputed
+    signature: SignatureEvidence | None
+    generated_at_local: datetime
+
+    @property
+    def file_name(self) -> str:
+        return f"certificate-{self.project_code}-{self.person_ref}-{self.month}.pdf"
+
+
+@dataclass(frozen=True)
+class _Day:
+    day: date
+    activity: str
+    minutes: int
+
+
+def _activity(activity: dict[str, object]) -> str:
+    return f"{activity['ref']} {_drawable(str(activity['name']))}"
+
+
+def _days(document: str) -> tuple[list[_Day], list[tuple[str, int]], int]:
+    content = json.loads(document)
+    days = [
+        _Day(date.fromisoformat(d["day"]), _activity(a), int(d["minutes"]))
+        for a in content["activities"]
+        for d in a["days"]
+    ]
+    days.sort(key=lambda d: (d.day, d.activity))
+    per_activity = [(_activity(a), int(a["minutes"])) for a in content["activities"]]
+    return days, per_activity, int(content["total_minutes"])
+
+
+class _Pdf(FPDF):
+    def __init__(self, footer_text: str) -> None:
+        super().__init__(format="A4")
+        self._footer_text = footer_text
+        self.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
+        self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+        self.set_margins(20, 20, 20)
+        self.set_auto_page_break(auto=True, margin=20)
+
+    def footer(self) -> None:
+        self.set_y(-15)
+        self.set_font(FONT, size=7)
+        self.cell(0, 5, f"{self._footer_text}  {self.page_no()}/{{nb}}", align="C")
+
+
+@lru_cache(maxsize=1)
+def _glyphs() -> frozenset[int]:
+    """The characters DejaVu Sans can draw."""
+    pdf = FPDF()
+    pdf.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
+    font = pdf.fonts[FONT.lower()]
+    assert isinstance(font, TTFFont)
+    font.close()
+    return frozenset(font.cmap)
+
+
+def _drawable(text: str) -> str:
+    """``text`` as the PDF can show it. Control and format characters (a NUL, a
+    right-to-left override) go, a line break becomes a space, and a character the font
+    lacks (Chinese, say) shows as U+FFFD: fpdf2 would leave a silent gap and write the
+    missing letters of the person's name into the log."""
+    glyphs = _glyphs()
+    drawn = []
+    for c in text:
+        if unicodedata.category(c) in ("Cc", "Cf"):
+            drawn.append(" " if c.isspace() else "")
+        else:
+            drawn.append(c if ord(c) in glyphs else "\ufffd")
+    return "".join(drawn)
+
+
+def render_certificate(certificate: Certificate, language: str) -> bytes:
+    def say(msgid: str, /, **values: object) -> str:
+        return Message(msgid, **values).text(language)
+
+    c = replace(
+        certificate,
+        project_code=_drawable(certificate.project_code),
+        project_name=_drawable(certificate.project_name),
+        person_name=_drawable(certificate.person_name),
+    )
+    days, per_activity, total = _days(c.document)
+    pdf = _Pdf(
+        say(
+            "%(project)s, %(person)s, %(month)s, version %(version)s",
+            project=c.project_code,
+            person=c.person_ref,
+            month=str(c.month),
+            version=c.version,
+        )
+    )
+    title = say("Attendance certificate")
+    pdf.set_title(f"{title} {c.person_ref} {c.month}")
+    pdf.set_author("timesign")
+    pdf.set_creation_date(c.generated_at_local)
+    pdf.add_page()
+    pdf.set_font(FONT, "B", 16)
+    pdf.cell(0, 10, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+    pdf.set_font(FONT, size=10)
+    kind = say("participant") if c.person_kind == "participant" else say("staff member")
+    facts = [
+        (say("Project"), f"{c.project_name} ({c.project_code})"),
+        (say("Person"), f"{c.person_name} ({c.person_ref}), {kind}"),
+        (say("Month"), month_name(language, c.month.first_day)),
+    ]
+    with pdf.table(col_widths=(35, 135), first_row_as_headings=False, borders_layout="NONE") as t:
+        for label, value in facts:
+            row = t.row()
+            row.cell(label)
+            row.cell(value)
+    pdf.ln(4)
+
+    headings = (say("Date"), say("Activity"), say("Hours"))
+    with pdf.table(col_widths=(30, 110, 30), text_align=("LEFT", "LEFT", "RIGHT")) as table:
+        row = table.row()
+        for heading in headings:
+            row.cell(heading)
+        for d in days:
+            row = table.row()
+            row.cell(d.day.isoformat())
+            row.cell(d.activity)
+            row.cell(hours(language, d.minutes))
+    pdf.ln(4)
+    with pdf.table(col_widths=(140, 30), text_align=("LEFT", "RIGHT")) as table:
+        row = table.row()
+        row.cell(say("Activity"))
+        row.cell(say("Hours"))
+        for activity, minutes in per_activity:
+            row = table.row()
+            row.cell(activity)
+            row.cell(hours(language, minutes))
+        row = table.row()
+        row.cell(say("Total"))
+        row.cell(hours(language, total))
+    pdf.ln(6)
+
+    pdf.set_font(FONT, "B", 11)
+    pdf.cell(0, 7, say("Signature"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, size=10)
+    for paragraph in _signature_lines(c):
+        pdf.multi_cell(0, 5.5, paragraph.text(language), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(1.5)
+    pdf.ln(3)
+    pdf.set_font(FONT, size=8)
+    pdf.multi_cell(
+        0,
+        4,
+        say(
+            "Content SHA-256: %(sha256)s. Generated by timesign on %(when)s.",
+            sha256=c.sha256,
+            when=c.generated_at_local.strftime("%Y-%m-%d %H:%M"),
+        ),
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    return bytes(pdf.output())
+
+
+def _signature_lines(c: Certificate) -> list[Message]:
+    s = c.signature
+    if s is None:
+        return [
+            Message("Not signed electronically (%(state)s).", state=state_name(c.state)),
+            Message("I confirm that the hours above are correct."),
+            Message("Signature: ______________________________  Date: ______________"),
+            Message("Name in block letters: ______________________________"),
+        ]
+    lines = [
+        Message(
+            "Signed electronically by %(name)s on %(when)s with a one-time code "
+            "sent by %(channel)s, from %(sender)s.",
+            name=c.person_name,
+            when=s.signed_at_local.strftime("%Y-%m-%d %H:%M"),
+            channel=s.channel.upper() if s.channel == "sms" else "Telegram",
+            sender=s.sender_masked,
+        ),
+        Message("Receipt: %(receipt)s", receipt=s.receipt),
+    ]
+    if s.receipt_url:
+        lines.append(Message("Verify the signature at %(url)s", url=s.receipt_url))
+    if s.seal_valid and s.content_unchanged:
+        lines.append(Message("The signed content and the evidence are unchanged."))
+    else:
+        lines.append(Message("WARNING: the stored evidence no longer matches what was signed."))
+    return lines

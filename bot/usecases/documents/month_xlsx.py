@@ -1,0 +1,155 @@
+"""A project's month as an XLSX workbook: the working file behind a payment claim.
+
+Sheet one has a row per person: the hours recorded now, the hours in the summary sent
+for signing, its state and the signature's evidence; a difference between the two
+totals means hours changed after the month was sent (a correction to close again).
+Sheet two has every recorded day. Hours are numbers and dates are dates, so the
+sheet sums and filters without cleaning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+
+from bot.core.i18n import Message
+from bot.core.months import Month
+from bot.core.summary_states import state_name
+from storage.month_records import RecordedDay
+
+
+@dataclass(frozen=True)
+class PersonMonth:
+    ref: str
+    name: str
+    kind: str
+    recorded_minutes: int
+    summary_minutes: int | None  # None: the month was not sent to this person
+    state: str | None
+    version: int | None
+    signed_at_local: datetime | None
+    channel: str | None
+    receipt: str | None
+    sha256: str | None
+
+
+@dataclass(frozen=True)
+class MonthExport:
+    project_code: str
+    project_name: str
+    month: Month
+    people: list[PersonMonth]
+    days: list[RecordedDay]
+
+    @property
+    def file_name(self) -> str:
+        return f"timesign-{self.project_code}-{self.month}.xlsx"
+
+
+def _sheet(
+    workbook: Workbook, title: Message, language: str, headings: list[Message], widths: list[int]
+) -> Any:  # openpyxl's write-only sheet, a private class
+    sheet = workbook.create_sheet(title.text(language)[:31])
+    for n, width in enumerate(widths):
+        sheet.column_dimensions[chr(ord("A") + n)].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    row = []
+    for heading in headings:
+        cell = WriteOnlyCell(sheet, value=heading.text(language))
+        cell.font = bold
+        row.append(cell)
+    sheet.append(row)
+    return sheet
+
+
+def _text(sheet: Any, value: str) -> Any:
+    """A name as a worksheet holds it: without the control characters openpyxl refuses
+    (its error would carry the name into the log), and text even when it starts with
+    '=', never a formula that runs when the file is opened."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not value.startswith("="):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
+
+
+def _hours(minutes: int | None) -> float | None:
+    return None if minutes is None else round(minutes / 60, 2)
+
+
+def render_month_xlsx(export: MonthExport, language: str) -> bytes:
+    workbook = Workbook(write_only=True)
+    people = _sheet(
+        workbook,
+        Message("Summaries"),
+        language,
+        [
+            Message("Person"),
+            Message("Name"),
+            Message("Kind"),
+            Message("Hours recorded"),
+            Message("Hours sent for signing"),
+            Message("State"),
+            Message("Version"),
+            Message("Signed at"),
+            Message("Channel"),
+            Message("Receipt"),
+            Message("Content SHA-256"),
+        ],
+        [10, 28, 12, 12, 14, 22, 8, 18, 10, 16, 66],
+    )
+    for p in export.people:
+        people.append(
+            [
+                p.ref,
+                _text(people, p.name),
+                p.kind,
+                _hours(p.recorded_minutes),
+                _hours(p.summary_minutes),
+                state_name(p.state).text(language),
+                p.version,
+                p.signed_at_local.replace(tzinfo=None) if p.signed_at_local else None,
+                p.channel,
+                p.receipt,
+                p.sha256,
+            ]
+        )
+    days = _sheet(
+        workbook,
+        Message("Hours"),
+        language,
+        [
+            Message("Person"),
+            Message("Name"),
+            Message("Activity"),
+            Message("Activity name"),
+            Message("Kind"),
+            Message("Date"),
+            Message("Hours"),
+        ],
+        [10, 28, 10, 28, 12, 12, 8],
+    )
+    for d in export.days:
+        days.append(
+            [
+                d.person_ref,
+                _text(days, d.person_name),
+                d.activity_ref,
+                _text(days, d.activity_name),
+                d.activity_kind,
+                d.day,
+                _hours(d.minutes),
+            ]
+        )
+    output = BytesIO()
+    workbook.save(output)
+    return output.getvalue()

@@ -1,0 +1,1 @@
+"""Recording hours: one day, or a whole attendance list all or nothing."""

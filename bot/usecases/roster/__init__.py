@@ -1,0 +1,1 @@
+"""Projects, roles, activities and people: who and what is registered."""

@@ -1,0 +1,74 @@
+"""Which language a coordinator reads: command answers and notices alike.
+
+The language chosen with ``/language`` wins; without a choice, the language of the
+user's Telegram app (when it is sv, en or pl); without that, the project's language;
+outside any project, English. Notices (a dispute, a failed delivery) are written when
+the coordinator is not there, from ``Coordinator.language``, so every command copies
+the language it answers in into the user's coordinator rows: notices then read like
+the answers do.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from babel import Locale
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core.access import Actor
+from bot.core.errors import InputError
+from bot.core.i18n import LANGUAGES, Message
+from bot.usecases.context import Core
+from storage import audit
+from storage.db import dialect_insert, transaction
+from storage.tables import ChatLanguage, Coordinator, Project
+
+
+async def answer_language(session: AsyncSession, actor: Actor, project: Project | None) -> str:
+    fallback = project.language if project is not None else "en"
+    if actor.telegram_user_id is None:
+        return actor.language or fallback
+    chosen = await session.get(ChatLanguage, actor.telegram_user_id)
+    language = chosen.language if chosen is not None else actor.language or fallback
+    await session.exec(
+        sa.update(Coordinator)
+        .where(
+            Coordinator.telegram_user_id == actor.telegram_user_id,  # type: ignore[arg-type]
+            Coordinator.language != language,  # type: ignore[arg-type]
+        )
+        .values(language=language)
+    )
+    return language
+
+
+async def choose_language(core: Core, actor: Actor, args: list[str], current: str) -> str:
+    """``/language [sv|en|pl]``: show or set the language this user reads."""
+    if actor.telegram_user_id is None:
+        raise InputError("The shell answers in English; /language is for the chat.")
+    if not args:
+        return Message(
+            "Answers here are in %(language)s. Change it with /language sv, en or pl.",
+            language=Locale.parse(current).get_display_name(current),
+        ).text(current)
+    language = args[0].lower()
+    if len(args) != 1 or language not in LANGUAGES:
+        raise InputError("Usage: /language sv|en|pl")
+    now = core.clock()
+    async with transaction(core.sessions) as session:
+        # An upsert: two /language messages sent at once must not collide on the row.
+        insert = await dialect_insert(session)
+        chosen = insert(ChatLanguage).values(
+            telegram_user_id=actor.telegram_user_id, language=language, chosen_at=now
+        )
+        await session.exec(
+            chosen.on_conflict_do_update(
+                index_elements=["telegram_user_id"],
+                set_={"language": language, "chosen_at": now},
+            )
+        )
+        await session.exec(
+            sa.update(Coordinator)
+            .where(Coordinator.telegram_user_id == actor.telegram_user_id)  # type: ignore[arg-type]
+            .values(language=language)
+        )
+        audit.record(session, at=now, actor=actor.name, action="chat.language", language=language)
+    return Message("From now on I answer in English.").text(language)

@@ -1,0 +1,1 @@
+"""Participants answer: replies, signatures, disputes, linking a Telegram chat."""

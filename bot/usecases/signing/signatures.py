@@ -1,0 +1,206 @@
+"""Signing and disputing a monthly summary.
+
+Exactly one signature per summary, however many correct replies race: the summary
+moves from 'sent' to 'signed' by a conditional UPDATE that only one transaction can
+win (the others see zero rows changed), and signatures are unique per summary.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.core import coordinator_notices as coordinator_texts
+from bot.core import participant_texts as texts
+from bot.core.codes import code_matches
+from bot.core.evidence import new_receipt, seal
+from bot.core.months import Month
+from bot.usecases.context import Core
+from storage import audit, notices, queries
+from storage.tables import MonthlySummary, Person, Signature, SigningCode
+
+if TYPE_CHECKING:
+    from bot.usecases.signing.conversation import Inbound
+
+
+def evidence_fields(signature: Signature) -> dict[str, object]:
+    """The fields a seal covers; the receipt page recomputes the seal from these."""
+    return {
+        "summary_id": signature.summary_id,
+        "summary_sha256": signature.summary_sha256,
+        "channel": signature.channel,
+        "sender": signature.sender,
+        "provider_message_id": signature.provider_message_id,
+        "signed_at": signature.signed_at.isoformat(),
+        "receipt": signature.receipt,
+    }
+
+
+async def sign_with_code(
+    core: Core,
+    session: AsyncSession,
+    inbound: Inbound,
+    typed: str,
+    people: list[Person],
+    now: datetime,
+) -> tuple[str, str]:
+    language = people[0].language
+    person_ids = [p.id for p in people if p.id is not None]
+    codes = await queries.codes_with_summaries(session, person_ids)
+    for code, summary in codes:
+        if code.state not in ("active", "used", "superseded"):
+            continue
+        if not code_matches(core.key, summary.sha256, typed, code.code_hmac):
+            continue
+        month = Month.parse(summary.month).first_day
+        if code.state == "superseded" or summary.state == "superseded":
+            return "superseded", texts.code_superseded(language)
+        if code.state == "used":
+            return await _already_signed(core, session, summary, language)
+        if code.expires_at <= now:
+            return "expired", texts.code_expired(language)
+        won = await session.exec(
+            sa.update(MonthlySummary)
+            .where(col(MonthlySummary.id) == summary.id, col(MonthlySummary.state) == "sent")
+            .values(state="signed", state_changed_at=now)
+        )
+        if won.rowcount != 1:
+            return await _already_signed(core, session, summary, language)
+        await session.exec(
+            sa.update(SigningCode).where(col(SigningCode.id) == code.id).values(state="used")
+        )
+        assert summary.id is not None
+        signature = Signature(
+            summary_id=summary.id,
+            summary_sha256=summary.sha256,
+            channel=inbound.channel,
+            sender=inbound.sender,
+            provider_message_id=inbound.provider_id[:64],
+            signed_at=now,
+            receipt=new_receipt(core.rng),
+            seal="",
+        )
+        signature.seal = seal(core.key, evidence_fields(signature))
+        session.add(signature)
+        audit.record(
+            session,
+            at=now,
+            actor=f"person:{_ref(people, summary.person_id)}",
+            action="summary.signed",
+            project_id=summary.project_id,
+            month=summary.month,
+            version=summary.version,
+            receipt=signature.receipt,
+        )
+        url = core.receipt_url(signature.receipt)
+        return "signed", texts.signed(
+            language, month=month, receipt=signature.receipt, receipt_url=url
+        )
+
+    live = [c for c, _ in codes if c.state == "active" and c.expires_at > now]
+    if live:
+        return await _count_wrong_try(session, [c.id for c in live if c.id is not None], language)
+    if any(c.state == "active" for c, _ in codes):
+        return "expired", texts.code_expired(language)
+    if codes and codes[0][0].state == "dead":
+        return "dead", texts.code_dead(language)
+    return "nothing_pending", texts.nothing_pending(language)
+
+
+async def _count_wrong_try(
+    session: AsyncSession, code_ids: list[int], language: str
+) -> tuple[str, str]:
+    # One atomic decrement per reply: concurrent wrong replies cannot share a try.
+    await session.exec(
+        sa.update(SigningCode)
+        .where(col(SigningCode.id).in_(code_ids), col(SigningCode.state) == "active")
+        .values(
+            attempts_left=SigningCode.attempts_left - 1,
+            state=sa.case((col(SigningCode.attempts_left) <= 1, "dead"), else_="active"),
+        )
+    )
+    left = await session.exec(
+        select(sa.func.max(SigningCode.attempts_left)).where(
+            col(SigningCode.id).in_(code_ids), col(SigningCode.state) == "active"
+        )
+    )
+    tries_left = left.one()
+    if not tries_left:
+        return "dead", texts.code_dead(language)
+    return "wrong_code", texts.wrong_code(language, tries_left=int(tries_left))
+
+
+async def _already_signed(
+    core: Core, session: AsyncSession, summary: MonthlySummary, language: str
+) -> tuple[str, str]:
+    assert summary.id is not None
+    signature = await queries.signature_for(session, summary.id)
+    if signature is None:  # lost the race to a dispute or a correction
+        return "nothing_pending", texts.nothing_pending(language)
+    month = Month.parse(summary.month).first_day
+    url = core.receipt_url(signature.receipt)
+    text = texts.already_signed(language, month=month, receipt=signature.receipt, receipt_url=url)
+    return "already_signed", text
+
+
+async def dispute(
+    session: AsyncSession, people: list[Person], reason: str | None, now: datetime
+) -> tuple[str, str]:
+    language = people[0].language
+    person_ids = [p.id for p in people if p.id is not None]
+    pending = (
+        await session.exec(
+            select(MonthlySummary)
+            .where(
+                col(MonthlySummary.person_id).in_(person_ids),
+                col(MonthlySummary.state) == "sent",
+            )
+            .order_by(col(MonthlySummary.month).desc(), col(MonthlySummary.id).desc())
+        )
+    ).first()
+    if pending is None:
+        return "nothing_pending", texts.nothing_pending(language)
+    if not reason:
+        return "dispute_needs_reason", texts.dispute_needs_reason(language)
+    won = await session.exec(
+        sa.update(MonthlySummary)
+        .where(col(MonthlySummary.id) == pending.id, col(MonthlySummary.state) == "sent")
+        .values(state="disputed", dispute_reason=reason, state_changed_at=now)
+    )
+    if won.rowcount != 1:
+        return "nothing_pending", texts.nothing_pending(language)
+    await session.exec(
+        sa.update(SigningCode)
+        .where(col(SigningCode.summary_id) == pending.id, col(SigningCode.state) == "active")
+        .values(state="void")
+    )
+    person = next(p for p in people if p.id == pending.person_id)
+    audit.record(
+        session,
+        at=now,
+        actor=f"person:{person.ref}",
+        action="summary.disputed",
+        project_id=pending.project_id,
+        month=pending.month,
+        version=pending.version,
+    )
+    month = Month.parse(pending.month).first_day
+    await notices.tell_coordinators(
+        session,
+        pending.project_id,
+        lambda lang: coordinator_texts.dispute(
+            lang, person_ref=person.ref, person_name=person.name, month=month, reason=reason
+        ),
+        now=now,
+        # Opens the disputed hours, day by day, for a correction.
+        buttons=((f"{person.ref} {pending.month}", f"hours show {person.ref} {pending.month}"),),
+    )
+    return "disputed", texts.disputed(language, month=month)
+
+
+def _ref(people: list[Person], person_id: int) -> str:
+    return next((p.ref for p in people if p.id == person_id), "?")
