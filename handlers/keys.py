@@ -5,11 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 from telegram.ext import Application
 
-from bot.roots.config import Settings
 from bot.usecases.context import Core
+from handlers.web_config import WebConfig
 from notifications.dispatcher import Dispatcher
 
 CORE = web.AppKey("core", Core)
-SETTINGS = web.AppKey("settings", Settings)
+CONFIG = web.AppKey("config", WebConfig)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 TELEGRAM = web.AppKey("telegram", Application)

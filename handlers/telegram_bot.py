@@ -12,7 +12,8 @@ from collections.abc import Collection
 from dataclasses import replace
 from typing import Any
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -25,19 +26,18 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands.request import Attachment, CommandReply
-from bot.commands.runner import NAMES, run_command, split
-from bot.core import participant_texts as texts
+from bot.core import participant_texts
 from bot.core.access import Actor
+from bot.core.chat import ChatCommands, CommandReply, Upload
 from bot.core.errors import InputError
-from bot.core.i18n import Message
+from bot.core.i18n import LANGUAGES, Message
+from bot.core.inbound import Inbound
 from bot.core.paging import pages
 from bot.usecases.context import Core
-from bot.usecases.signing.conversation import Inbound, accept_reply
+from bot.usecases.signing.conversation import accept_reply
 from bot.usecases.signing.linking import link_by_contact, link_by_token
 from handlers import metrics
 from notifications.dispatcher import Dispatcher
-from storage import queries
 from storage.db import transaction
 from storage.inbound import first_delivery
 from storage.outbox import Outgoing, enqueue
@@ -69,15 +69,16 @@ def install_handlers(
     application: TelegramApp,
     core: Core,
     dispatcher: Dispatcher,
+    commands: ChatCommands,
     superusers: Collection[int] = (),
 ) -> None:
-    bot_handlers = _Handlers(core, dispatcher, frozenset(superusers))
+    bot_handlers = _Handlers(core, dispatcher, commands, frozenset(superusers))
     application.add_handler(TypeHandler(Update, bot_handlers.gate), group=-1)
     application.add_handler(CommandHandler("start", bot_handlers.start, filters.ChatType.PRIVATE))
-    application.add_handler(CommandHandler("help", bot_handlers.help, filters.ChatType.PRIVATE))
-    coordinator_commands = [name for name in NAMES if name != "help"]
+    # Every other command, /help included, goes to the command layer, which also answers
+    # an unknown one ("I do not know /x. Try /help.").
     application.add_handler(
-        CommandHandler(coordinator_commands, bot_handlers.command, filters.ChatType.PRIVATE)
+        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, bot_handlers.command)
     )
     application.add_handler(
         MessageHandler(filters.CONTACT & filters.ChatType.PRIVATE, bot_handlers.contact)
@@ -87,16 +88,10 @@ def install_handlers(
             filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, bot_handlers.reply
         )
     )
-    # Any other command gets the command layer's "I do not know /x. Try /help."
     application.add_handler(
-        MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE, bot_handlers.command)
+        MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, bot_handlers.document)
     )
     application.add_handler(CallbackQueryHandler(bot_handlers.button))
-    from handlers.telegram_upload import attendance_upload_handler
-
-    application.add_handler(
-        attendance_upload_handler(core, actor_of=bot_handlers._actor, answer=bot_handlers._answer)
-    )
     application.add_error_handler(_log_error)
 
 
@@ -104,17 +99,29 @@ def _app_language(update: Update) -> str | None:
     """The language of the sender's Telegram app, if timesign speaks it."""
     user = update.effective_user
     code = (user.language_code or "")[:2] if user else ""
-    return code if code in texts.LANGUAGES else None
+    return code if code in LANGUAGES else None
 
 
 def _language(update: Update) -> str:
     return _app_language(update) or "en"
 
 
+FAILED = Message(
+    "Sorry, something went wrong on our side; it has been logged. Please try again in a moment."
+)
+
+
 class _Handlers:
-    def __init__(self, core: Core, dispatcher: Dispatcher, superusers: frozenset[int]) -> None:
+    def __init__(
+        self,
+        core: Core,
+        dispatcher: Dispatcher,
+        commands: ChatCommands,
+        superusers: frozenset[int],
+    ) -> None:
         self._core = core
         self._dispatcher = dispatcher
+        self._commands = commands
         self._superusers = superusers
 
     async def gate(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -137,31 +144,28 @@ class _Handlers:
             log.info("telegram update %s delivered again; ignored", update.update_id)
             raise ApplicationHandlerStop
 
-    async def _answer(
-        self,
-        chat_id: int,
-        text: str,
-        buttons: tuple[tuple[str, str], ...] = (),
-        attachment: Attachment | None = None,
-    ) -> None:
+    async def _answer(self, chat_id: int, reply: CommandReply) -> None:
         """Queue the answer (paged; buttons ride on the last page) and try it at once.
 
         A file follows the text as a document, captioned with its name."""
         outgoing = [
             Outgoing(channel="telegram", address=str(chat_id), text=page, purpose="reply")
-            for page in pages(text)
+            for page in pages(reply.text)
         ]
-        if attachment is not None:
+        if reply.attachment is not None:
             outgoing.append(
                 Outgoing(
                     channel="telegram",
                     address=str(chat_id),
-                    text=attachment.name,
+                    text=reply.attachment.name,
                     purpose="reply",
-                    attachment=(attachment.name, attachment.content),
+                    attachment=(reply.attachment.name, reply.attachment.content),
                 )
             )
-        outgoing[-1] = replace(outgoing[-1], buttons=buttons)
+        outgoing[-1] = replace(outgoing[-1], buttons=reply.buttons)
+        await self._send(outgoing)
+
+    async def _send(self, outgoing: list[Outgoing]) -> None:
         async with transaction(self._core.sessions) as session:
             rows = [enqueue(session, message, now=self._core.clock()) for message in outgoing]
             await session.flush()
@@ -179,16 +183,11 @@ class _Handlers:
             language=_app_language(update),
         )
 
-    async def _run(self, update: Update, words: list[str]) -> CommandReply:
-        return await run_command(
-            self._core, self._actor(update), None, words, bot_username=update.get_bot().username
-        )
-
     async def command(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """A coordinator command; refusals are answered with their sentence."""
         message = update.message
         assert message is not None and message.text is not None and update.effective_chat
-        await self._reply(update, update.effective_chat.id, message.text)
+        await self._run(update, update.effective_chat.id, message.text)
 
     async def button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """An inline button runs the command line it carries, with the presser's rights."""
@@ -196,52 +195,60 @@ class _Handlers:
         assert query is not None and update.effective_user is not None
         await query.answer()  # stops the button's spinner; the answer comes as a message
         data = query.data if isinstance(query.data, str) else ""
-        await self._reply(update, update.effective_user.id, data)
+        await self._run(update, update.effective_user.id, data)
 
-    async def _reply(self, update: Update, chat_id: int, line: str) -> None:
+    async def _run(self, update: Update, chat_id: int, line: str) -> None:
         try:
-            reply = await self._run(update, split(line))
-        except InputError as error:  # a line that does not split into words
-            reply = CommandReply(error.text(_language(update)), refused=True)
+            reply = await self._commands.run(
+                self._actor(update), line, bot_username=update.get_bot().username
+            )
         except Exception:
             # A fault of ours (a database gone away, a bug): the coordinator hears so
             # instead of silence. No update content in the log: it may hold codes or phones.
             log.exception("command in telegram update %s failed", update.update_id)
-            failed = Message(
-                "Sorry, something went wrong on our side; it has been logged. "
-                "Please try again in a moment."
-            )
-            reply = CommandReply(failed.text(_language(update)), refused=True)
-        await self._answer(chat_id, reply.text, reply.buttons, reply.attachment)
+            reply = CommandReply(FAILED.text(_language(update)), refused=True)
+        await self._answer(chat_id, reply)
+
+    async def document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An uploaded attendance list: the command layer checks it before it is fetched."""
+        message = update.message
+        assert message is not None and message.document is not None and update.effective_chat
+        document = message.document
+
+        async def fetch() -> bytes:
+            try:
+                file = await context.bot.get_file(document.file_id)
+                return bytes(await file.download_as_bytearray())
+            except TelegramError:
+                raise InputError(
+                    Message("I could not download the file from Telegram; please send it again.")
+                ) from None
+
+        upload = Upload(document.file_name, document.mime_type, document.file_size, fetch)
+        try:
+            reply = await self._commands.upload(self._actor(update), upload)
+        except Exception:
+            log.exception("upload in telegram update %s failed", update.update_id)
+            reply = CommandReply(FAILED.text(_language(update)), refused=True)
+        await self._answer(update.effective_chat.id, reply)
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.effective_chat is not None
         chat_id = update.effective_chat.id
-        if context.args:
-            result = await link_by_token(self._core, context.args[0], chat_id, _language(update))
-            await self._answer(chat_id, result.text)
-            return
-        # Without a token: offer to match the person by their own phone number. The
-        # keyboard is interface, not content, so it goes straight to the chat.
         language = _language(update)
-        keyboard = ReplyKeyboardMarkup(
-            [[KeyboardButton(texts.share_contact_button(language), request_contact=True)]],
-            one_time_keyboard=True,
-            resize_keyboard=True,
+        if context.args:
+            result = await link_by_token(self._core, context.args[0], chat_id, language)
+            await self._answer(chat_id, CommandReply(result.text))
+            return
+        # Without a token: offer to match the person by their own phone number.
+        welcome = Outgoing(
+            channel="telegram",
+            address=str(chat_id),
+            text=participant_texts.TELEGRAM_WELCOME.text(language),
+            purpose="reply",
+            contact_button=participant_texts.SHARE_CONTACT_BUTTON.text(language),
         )
-        assert update.message is not None
-        await update.message.reply_text(texts.telegram_welcome(language), reply_markup=keyboard)
-
-    async def help(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Coordinators see the commands their role allows; everyone else the reply help."""
-        assert update.effective_chat is not None and update.effective_user is not None
-        async with self._core.sessions() as session:
-            staff = await queries.has_any_role(session, update.effective_user.id)
-        if staff or update.effective_user.id in self._superusers:
-            text = (await self._run(update, ["help"])).text
-        else:
-            text = texts.help(_language(update))
-        await self._answer(update.effective_chat.id, text)
+        await self._send([welcome])
 
     async def contact(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message
@@ -255,7 +262,14 @@ class _Handlers:
             own_contact=own,
             language=_language(update),
         )
-        await message.reply_text(result.text, reply_markup=ReplyKeyboardRemove())
+        answer = Outgoing(
+            channel="telegram",
+            address=str(update.effective_chat.id),
+            text=result.text,
+            purpose="reply",
+            remove_keyboard=True,  # the share-contact button has done its work
+        )
+        await self._send([answer])
 
     async def reply(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.message

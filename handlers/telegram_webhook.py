@@ -12,20 +12,19 @@ import json
 from aiohttp import web
 from telegram import Update
 
-from handlers.keys import SETTINGS, TELEGRAM
+from handlers.keys import CONFIG, TELEGRAM
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 
 
 async def telegram_webhook(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
     application = request.app.get(TELEGRAM)
-    expected = settings.telegram_webhook_secret
+    expected = request.app[CONFIG].telegram_webhook_secret
     given = request.headers.get(SECRET_HEADER, "")
     if (
         application is None
         or expected is None
-        or not hmac.compare_digest(given.encode(), expected.get_secret_value().encode())
+        or not hmac.compare_digest(given.encode(), expected.encode())
     ):
         raise web.HTTPForbidden(text="Wrong or missing secret token.\n")
     try:

@@ -15,18 +15,32 @@ from aiohttp import web
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from bot.core import coordinator_notices as coordinator_texts
-from bot.usecases.signing.conversation import Inbound, accept_reply
+from bot.core.inbound import Inbound
+from bot.core.states import OutboxState
+from bot.usecases.delivery.reports import record_report
+from bot.usecases.signing.conversation import accept_reply
 from handlers import metrics
-from handlers.keys import CORE, SETTINGS
-from storage.delivery import record_status
+from handlers.keys import CONFIG, CORE
 
 log = logging.getLogger(__name__)
 
+# Twilio's MessageStatus values (https://www.twilio.com/docs/messaging/api/message-resource
+# #message-status-values) as our outbox states; 'read' is WhatsApp's, a delivery too.
+TWILIO_STATES = {
+    "queued": OutboxState.SENT,
+    "accepted": OutboxState.SENT,
+    "sending": OutboxState.SENT,
+    "sent": OutboxState.SENT,
+    "delivered": OutboxState.DELIVERED,
+    "read": OutboxState.DELIVERED,
+    "undelivered": OutboxState.UNDELIVERED,
+    "failed": OutboxState.FAILED,
+}
+
 
 async def _verified_form(request: web.Request) -> dict[str, str]:
-    settings = request.app[SETTINGS]
-    if settings.twilio_auth_token is None or settings.public_url is None:
+    config = request.app[CONFIG]
+    if config.twilio_auth_token is None or config.public_url is None:
         log.warning("Twilio webhook refused: Twilio credentials or TIMESIGN_PUBLIC_URL not set")
         raise web.HTTPForbidden(text="Twilio webhooks are not configured on this server.\n")
     try:
@@ -36,8 +50,8 @@ async def _verified_form(request: web.Request) -> dict[str, str]:
     if any(not isinstance(value, str) for value in form.values()):
         raise web.HTTPBadRequest(text="Webhook bodies carry no files.\n")
     params = {key: str(value) for key, value in form.items()}
-    validator = RequestValidator(settings.twilio_auth_token.get_secret_value())
-    url = settings.public_url + request.path_qs
+    validator = RequestValidator(config.twilio_auth_token)
+    url = config.public_url + request.path_qs
     if not validator.validate(url, params, request.headers.get("X-Twilio-Signature", "")):
         raise web.HTTPForbidden(text="The X-Twilio-Signature header does not validate.\n")
     return params
@@ -71,13 +85,16 @@ async def status_callback(request: web.Request) -> web.Response:
     started = time.perf_counter()
     params = await _verified_form(request)
     sid, status = _required(params, "MessageSid", "MessageStatus")
-    await record_status(
-        request.app[CORE].sessions,
-        provider_id=sid,
-        status=status,
-        error_code=params.get("ErrorCode"),
-        now=request.app[CORE].clock(),
-        failure_text=coordinator_texts.delivery_failed,
-    )
+    state = TWILIO_STATES.get(status.lower())
+    if state is not None:  # a status we do not track: well formed, nothing to do
+        code = params.get("ErrorCode")
+        await record_report(
+            request.app[CORE].sessions,
+            provider_id=sid,
+            state=state,
+            error=f"Twilio {code[:20]}" if code else None,
+            reporter="twilio",
+            now=request.app[CORE].clock(),
+        )
     metrics.WEBHOOK_SECONDS.labels(endpoint="twilio_status").observe(time.perf_counter() - started)
     return web.Response(status=204)

@@ -6,16 +6,16 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from bot.roots.config import Settings
 from bot.usecases.context import Core
 from handlers.command_menu import set_command_menus
 from handlers.health import healthz
-from handlers.keys import CORE, DISPATCHER, SETTINGS, TELEGRAM
+from handlers.keys import CONFIG, CORE, DISPATCHER, TELEGRAM
 from handlers.metrics import metrics_page
 from handlers.receipt_page import receipt_page
 from handlers.telegram_bot import TelegramApp
 from handlers.telegram_webhook import telegram_webhook
 from handlers.twilio_webhooks import inbound_sms, status_callback
+from handlers.web_config import WebConfig
 from notifications.dispatcher import Dispatcher
 
 WEBHOOK_PATH = "/webhooks/telegram"
@@ -24,13 +24,13 @@ MAX_BODY = 1024 * 1024  # webhooks are small; a larger body is refused before pa
 
 def create_app(
     *,
-    settings: Settings,
+    config: WebConfig,
     core: Core,
     dispatcher: Dispatcher,
     telegram: TelegramApp | None = None,
 ) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
-    app[SETTINGS] = settings
+    app[CONFIG] = config
     app[CORE] = core
     app[DISPATCHER] = dispatcher
     if telegram is not None:
@@ -47,14 +47,14 @@ def create_app(
 
 async def _telegram_lifecycle(app: web.Application) -> AsyncIterator[None]:
     application = app[TELEGRAM]
-    settings = app[SETTINGS]
+    config = app[CONFIG]
     await application.initialize()
     if application.updater is not None:  # local use: no public URL, so long polling
         await application.updater.start_polling(drop_pending_updates=False)
-    elif settings.public_url and settings.telegram_webhook_secret:
+    elif config.public_url and config.telegram_webhook_secret:
         await application.bot.set_webhook(
-            url=settings.public_url + WEBHOOK_PATH,
-            secret_token=settings.telegram_webhook_secret.get_secret_value(),
+            url=config.public_url + WEBHOOK_PATH,
+            secret_token=config.telegram_webhook_secret,
             allowed_updates=["message", "callback_query"],
         )
     await set_command_menus(application.bot)

@@ -15,23 +15,22 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core import coordinator_notices as coordinator_texts
 from bot.core.code_box import CODE_MARKER, open_code
 from bot.core.errors import DeliveryError
-from bot.core.routing import sms_route
 from bot.usecases.context import Clock
+from bot.usecases.delivery.failures import after_permanent_failure
+from bot.usecases.delivery.reports import apply_early_reports
 from notifications.transport import Envelope, Transport
-from storage import audit, delivery, notices
+from storage import audit, delivery
 from storage.db import SessionFactory, transaction
 from storage.outbox import (
     FAILED,
     QUEUED,
     SENT,
-    Outgoing,
     attachment_of,
     claim,
-    enqueue,
     finish,
+    keyboard_of,
 )
 from storage.rate_limits import RateLimiter
 from storage.tables import OutboxMessage, Person
@@ -116,6 +115,7 @@ class Dispatcher:
             if attachment is None:
                 await self._fail(row, "the attached file is gone")
                 return
+        contact_button, remove_keyboard = keyboard_of(row)
         envelope = Envelope(
             address=row.address,
             text=text,
@@ -123,6 +123,8 @@ class Dispatcher:
             status_callback=self._status_callback if row.channel == "sms" else None,
             buttons=tuple((label, data) for label, data in json.loads(row.buttons or "[]")),
             attachment=attachment,
+            contact_button=contact_button,
+            remove_keyboard=remove_keyboard,
         )
         try:
             sent = await self._transports[row.channel].send(envelope)
@@ -148,9 +150,7 @@ class Dispatcher:
             await delivery.lock_provider_id(session, sent.provider_id)
             if not await finish(session, row.id, self._worker, **values):
                 log.warning("outbox %s: sent, but the claim had expired", row.id)
-            await delivery.apply_early_statuses(
-                session, sent.provider_id, now, coordinator_texts.delivery_failed
-            )
+            await apply_early_reports(session, sent.provider_id, reporter=row.channel, now=now)
         log.info("outbox %s: sent over %s (%s)", row.id, row.channel, row.purpose)
 
     async def _postpone(self, row: OutboxMessage, retry_at: datetime) -> None:
@@ -211,65 +211,10 @@ class Dispatcher:
                 channel=row.channel,
                 reason=reason,
             )
-            if row.person_id is not None and row.purpose != "coordinator":
-                person = await session.get(Person, row.person_id)
-                if person is not None and opted_out and row.channel == "sms":
-                    # Twilio refuses SMS to this number until the person sends START again:
-                    # record it so closes and reminders stop queueing SMS that will fail.
-                    person.sms_opted_out = True
-                    session.add(person)
-                    audit.record(
-                        session,
-                        at=now,
-                        actor="twilio",
-                        action="person.opt_out",
-                        project_id=person.project_id,
-                        person=person.ref,
-                    )
-                if person is not None:
-                    await self._after_permanent_failure(session, row, person, reason, now)
+            await after_permanent_failure(
+                session, row, reason, opted_out=opted_out, reporter=row.channel, now=now
+            )
         log.warning("outbox %s: failed for good over %s: %s", row.id, row.channel, reason)
-
-    async def _after_permanent_failure(
-        self, session: AsyncSession, row: OutboxMessage, person: Person, reason: str, now: datetime
-    ) -> None:
-        fallback = sms_route(person) if row.channel == "telegram" else None
-        if fallback is not None:
-            # Telegram is gone for this person (blocked, chat deleted): SMS takes over.
-            person.channel = "sms"
-            session.add(person)
-            enqueue(
-                session,
-                Outgoing(
-                    channel="sms",
-                    address=fallback.address,
-                    text=row.text,
-                    purpose=row.purpose,
-                    project_id=row.project_id,
-                    person_id=row.person_id,
-                    summary_id=row.summary_id,
-                    sealed_code=row.sealed_code,
-                    validity_seconds=row.validity_seconds,
-                ),
-                now=now,
-            )
-            await notices.tell_coordinators(
-                session,
-                person.project_id,
-                lambda lang: coordinator_texts.channel_changed(
-                    lang, person_ref=person.ref, person_name=person.name, channel="sms"
-                ),
-                now=now,
-            )
-            return
-        await notices.tell_coordinators(
-            session,
-            person.project_id,
-            lambda lang: coordinator_texts.delivery_failed(
-                lang, person_ref=person.ref, person_name=person.name, reason=reason
-            ),
-            now=now,
-        )
 
     async def _follow_migration(
         self, session: AsyncSession, row: OutboxMessage, new_chat: int

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -53,6 +62,21 @@ def classify(error: TelegramError) -> DeliveryError:
     return DeliveryError(f"telegram error: {type(error).__name__}", permanent=False)
 
 
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+def _markup(envelope: Envelope) -> Markup | None:
+    if envelope.buttons:
+        rows = [
+            [InlineKeyboardButton(label, callback_data=data)] for label, data in envelope.buttons
+        ]
+        return InlineKeyboardMarkup(rows)
+    if envelope.contact_button is not None:
+        button = KeyboardButton(envelope.contact_button, request_contact=True)
+        return ReplyKeyboardMarkup([[button]], one_time_keyboard=True, resize_keyboard=True)
+    return ReplyKeyboardRemove() if envelope.remove_keyboard else None
+
+
 class TelegramTransport:
     channel = "telegram"
 
@@ -60,16 +84,7 @@ class TelegramTransport:
         self._bot = bot
 
     async def send(self, envelope: Envelope) -> Sent:
-        markup = (
-            InlineKeyboardMarkup(
-                [
-                    [InlineKeyboardButton(label, callback_data=data)]
-                    for label, data in envelope.buttons
-                ]
-            )
-            if envelope.buttons
-            else None
-        )
+        markup = _markup(envelope)
         try:
             message = await self._post(int(envelope.address), envelope, markup)
         except ChatMigrated as migrated:
@@ -84,9 +99,7 @@ class TelegramTransport:
             raise classify(error) from None
         return Sent(provider_id=str(message.message_id))
 
-    async def _post(
-        self, chat_id: int, envelope: Envelope, markup: InlineKeyboardMarkup | None
-    ) -> Message:
+    async def _post(self, chat_id: int, envelope: Envelope, markup: Markup | None) -> Message:
         if envelope.attachment is None:
             return await self._bot.send_message(
                 chat_id=chat_id, text=envelope.text, reply_markup=markup

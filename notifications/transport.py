@@ -18,6 +18,8 @@ class Envelope:
     status_callback: str | None = None  # SMS only: where Twilio reports delivery
     buttons: tuple[tuple[str, str], ...] = ()  # Telegram only: (label, callback data) rows
     attachment: tuple[str, bytes] | None = None  # Telegram only: a document; text is its caption
+    contact_button: str | None = None  # Telegram only: a "share my phone number" keyboard
+    remove_keyboard: bool = False  # Telegram only: take that keyboard away
 
 
 @dataclass(frozen=True)

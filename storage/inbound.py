@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import sqlalchemy as sa
-
+from storage.claims import claim_row
 from storage.db import SessionFactory, transaction
 from storage.tables import InboundMessage
 
@@ -20,17 +19,15 @@ async def first_delivery(
     body: str,
     now: datetime,
 ) -> bool:
-    try:
-        async with transaction(sessions) as session:
-            session.add(
-                InboundMessage(
-                    channel=channel,
-                    provider_id=provider_id[:64],
-                    sender=sender[:64],
-                    body=body[:200],
-                    received_at=now,
-                )
-            )
-    except sa.exc.IntegrityError:
-        return False
-    return True
+    async with transaction(sessions) as session:
+        claimed = await claim_row(
+            session,
+            InboundMessage,
+            ("channel", "provider_id"),
+            channel=channel,
+            provider_id=provider_id[:64],
+            sender=sender[:64],
+            body=body[:200],
+            received_at=now,
+        )
+    return claimed is not None

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.i18n import Translatable
 from storage import queries
 from storage.outbox import Outgoing, enqueue
 
@@ -14,12 +14,13 @@ from storage.outbox import Outgoing, enqueue
 async def tell_coordinators(
     session: AsyncSession,
     project_id: int,
-    render: Callable[[str], str],
+    notice: Translatable,
     *,
     now: datetime,
     buttons: tuple[tuple[str, str], ...] = (),
 ) -> int:
-    """Queue ``render(language)`` to each coordinator's private chat; returns how many."""
+    """Queue ``notice`` to each coordinator's private chat in their language; returns how
+    many got it."""
     count = 0
     for coordinator in await queries.coordinators(session, project_id):
         # In a private chat Telegram's chat id is the user's id.
@@ -28,7 +29,7 @@ async def tell_coordinators(
             Outgoing(
                 channel="telegram",
                 address=str(coordinator.telegram_user_id),
-                text=render(coordinator.language),
+                text=notice.text(coordinator.language),
                 purpose="coordinator",
                 project_id=project_id,
                 buttons=buttons,

@@ -37,6 +37,10 @@ class Outgoing:
     validity_seconds: int | None = None
     buttons: tuple[tuple[str, str], ...] = ()  # Telegram inline buttons: (label, command)
     attachment: tuple[str, bytes] | None = None  # Telegram only: (file name, content)
+    # Telegram only: a keyboard button that shares the person's own phone number, or
+    # taking such a keyboard away again once it has done its work.
+    contact_button: str | None = None
+    remove_keyboard: bool = False
 
 
 def enqueue(session: AsyncSession, message: Outgoing, *, now: datetime) -> OutboxMessage:
@@ -54,6 +58,7 @@ def enqueue(session: AsyncSession, message: Outgoing, *, now: datetime) -> Outbo
         sealed_code=message.sealed_code,
         validity_seconds=message.validity_seconds,
         buttons=json.dumps(message.buttons) if message.buttons else None,
+        keyboard=_keyboard(message),
         next_attempt_at=now,
         created_at=now,
     )
@@ -65,6 +70,18 @@ def enqueue(session: AsyncSession, message: Outgoing, *, now: datetime) -> Outbo
         )
     session.add(row)
     return row
+
+
+def _keyboard(message: Outgoing) -> str | None:
+    if message.contact_button is not None:
+        return json.dumps({"contact": message.contact_button})
+    return json.dumps({"remove": True}) if message.remove_keyboard else None
+
+
+def keyboard_of(row: OutboxMessage) -> tuple[str | None, bool]:
+    """The row's reply keyboard: (share-contact button label, remove the keyboard)."""
+    stored = json.loads(row.keyboard) if row.keyboard else {}
+    return stored.get("contact"), bool(stored.get("remove"))
 
 
 async def attachment_of(session: AsyncSession, row: OutboxMessage) -> tuple[str, bytes] | None:

@@ -9,8 +9,6 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core.errors import InputError
-from bot.core.phones import mask, try_e164
 from storage.tables import (
     Activity,
     ChatProject,
@@ -170,50 +168,25 @@ async def activities(session: AsyncSession, project_id: int) -> Sequence[Activit
     return (await session.exec(query.order_by(col(Activity.ref)))).all()
 
 
-async def find_person(session: AsyncSession, project: Project, text: str) -> Person:
-    """A person by reference (P-0007), exact name or phone number."""
-    phone = try_e164(text, project.country) if any(c.isdigit() for c in text) else None
+async def people_named(
+    session: AsyncSession, project_id: int, *, ref: str, name: str, phone: str | None
+) -> Sequence[Person]:
+    """The project's people whose reference, exact name or phone number matches."""
     query = select(Person).where(
-        Person.project_id == project.id,
-        sa.or_(
-            col(Person.ref) == text.upper(),
-            col(Person.name) == text,
-            col(Person.phone) == phone,
-        ),
+        Person.project_id == project_id,
+        sa.or_(col(Person.ref) == ref, col(Person.name) == name, col(Person.phone) == phone),
     )
-    found = (await session.exec(query)).all()
-    by_ref = [person for person in found if person.ref == text.upper()]
-    if len(by_ref) == 1:  # a reference is exact, even if someone is named "P-0007"
-        return by_ref[0]
-    if len(found) != 1:
-        shown = mask(phone) if phone else text[:40]  # a refusal repeats no phone number
-        if found:
-            raise InputError(
-                "No single person is called '%(text)s'; use the reference, e.g. P-0007.",
-                text=shown,
-            )
-        raise InputError(
-            "There is no person '%(text)s' in %(code)s; see /person list.",
-            text=shown,
-            code=project.code,
-        )
-    return found[0]
+    return (await session.exec(query.order_by(col(Person.id)))).all()
 
 
-async def find_activity(session: AsyncSession, project_id: int, text: str) -> Activity:
+async def activities_named(
+    session: AsyncSession, project_id: int, *, ref: str, name: str
+) -> Sequence[Activity]:
     query = select(Activity).where(
         Activity.project_id == project_id,
-        sa.or_(col(Activity.ref) == text.upper(), col(Activity.name) == text),
+        sa.or_(col(Activity.ref) == ref, col(Activity.name) == name),
     )
-    found = (await session.exec(query)).all()
-    if len(found) != 1:
-        if found:
-            raise InputError(
-                "No single activity is called '%(text)s'; use the reference, e.g. A-002.",
-                text=text[:40],
-            )
-        raise InputError("There is no activity '%(text)s'; see /activity list.", text=text[:40])
-    return found[0]
+    return (await session.exec(query.order_by(col(Activity.id)))).all()
 
 
 async def unsigned(

@@ -170,6 +170,8 @@ class OutboxMessage(SQLModel, table=True):
     buttons: str | None = Field(default=None, sa_type=sa.Text)
     # Telegram only: the key of a file sent as a document with ``text`` as its caption.
     attachment: str | None = Field(default=None, max_length=32)
+    # Telegram only: a reply keyboard as JSON, {"contact": label} or {"remove": true}.
+    keyboard: str | None = Field(default=None, sa_type=sa.Text)
     validity_seconds: int | None = None
     state: str = Field(
         default="queued", max_length=16

@@ -22,12 +22,11 @@ from sqlmodel import col, select
 from twilio.request_validator import RequestValidator
 
 from bot.roots.config import Settings, load_settings
+from bot.roots.web_process import telegram_application, web_app
 from bot.roots.wiring import Runtime, build_core, build_runtime
 from bot.usecases.context import Core
 from bot.usecases.recording.hours import record_hours
 from bot.usecases.roster.registry import NewPerson, add_activity, add_person, create_project
-from handlers.telegram_bot import install_handlers, new_application
-from handlers.web import create_app
 from storage.db import create_engine
 from storage.tables import OutboxMessage
 
@@ -172,15 +171,13 @@ async def stack(
             "twilio_api_url": fake_twilio.url,
         }
     )
-    telegram = new_application(token=TELEGRAM_TOKEN, base_url=fake_telegram.url, polling=False)
+    telegram = telegram_application(settings)
+    assert telegram is not None
     # The clock stands still here, so send-rate limits are off (tests/test_rate_limits.py).
     runtime = await build_runtime(
         settings, clock=clock, telegram_bot=telegram.bot, limit_rates=False
     )
-    install_handlers(telegram, runtime.core, runtime.dispatcher, settings.admin_telegram_ids)
-    app = create_app(
-        settings=settings, core=runtime.core, dispatcher=runtime.dispatcher, telegram=telegram
-    )
+    app = web_app(settings, runtime, telegram)
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     try:

@@ -16,10 +16,11 @@ from sqlmodel import select
 
 from bot.commands.runner import run_command
 from bot.core.access import Actor
-from bot.core.attendance import MAX_BYTES, parse_attendance
+from bot.core.attendance import MAX_BYTES
 from bot.core.errors import InputError
 from bot.roots.admin import CLI
 from bot.usecases.context import Core
+from bot.usecases.recording.attendance_files import parse_attendance
 from bot.usecases.recording.hours import record_hours
 from bot.usecases.roster.grants import grant, use_project
 from bot.usecases.roster.registry import NewPerson, add_activity, add_person, create_project
@@ -133,7 +134,7 @@ async def _project(core: Core, people: int = 2, kind: str = "training") -> None:
     assert project is not None
     for user, role in ((COORDINATOR, "coordinator"), (VIEWER, "viewer")):
         await grant(core, project, user, role, actor="test")
-        await use_project(core, Actor(f"telegram:{user}", telegram_user_id=user), [PROJECT], "en")
+        await use_project(core, Actor(f"telegram:{user}", telegram_user_id=user), [PROJECT])
 
 
 def _document(update_id: int, user: int, name: str, file_id: str, size: int) -> dict[str, Any]:

@@ -281,7 +281,7 @@ async def test_two_language_choices_at_once_leave_one_row(core: Any) -> None:
         choose_language(core, actor, ["sv"], "en"), choose_language(core, actor, ["pl"], "en")
     )
 
-    assert sorted(answers) == [
+    assert sorted(str(answer) for answer in answers) == [
         "Från och med nu svarar jag på svenska.",
         "Od teraz odpowiadam po polsku.",
     ]

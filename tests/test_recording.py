@@ -10,12 +10,13 @@ from sqlmodel import select
 from bot.core.code_box import open_code
 from bot.core.errors import InputError
 from bot.core.i18n import Message
+from bot.core.inbound import Inbound
 from bot.core.months import Month
 from bot.usecases.closing.month_close import close_month
 from bot.usecases.context import Core
 from bot.usecases.recording.hours import record_hours
 from bot.usecases.roster.registry import NewPerson, add_activity, add_person, create_project
-from bot.usecases.signing.conversation import Inbound, accept_reply
+from bot.usecases.signing.conversation import accept_reply
 from storage.tables import AuditEvent, OutboxMessage, TimeEntry
 from tests.stack import PROJECT
 

@@ -223,10 +223,10 @@ async def test_remind_now_counts_and_reissue_supersedes(core: Core, clock: Clock
     await seed_project(core)
     await close_month(core, PROJECT, OCTOBER, actor="test")
     answer = await remind_now(core, PROJECT, OCTOBER, actor="test")
-    assert answer == f"Reminded 3 people who have not signed 2026-10 in {PROJECT}."
+    assert str(answer) == f"Reminded 3 people who have not signed 2026-10 in {PROJECT}."
     assert {s.reminders_sent for s in await rows(core, MonthlySummary)} == {1}
     answer = await reissue(core, PROJECT, "P-0002", OCTOBER, actor="test")
-    assert answer.startswith("A new code for 2026-10 is on its way to P-0002 Person 2")
+    assert str(answer).startswith("A new code for 2026-10 is on its way to P-0002 Person 2")
     codes = await rows(core, SigningCode)
     assert sorted(c.state for c in codes) == ["active"] * 3 + ["superseded"]
     with pytest.raises(InputError, match="no summary for 2026-09"):

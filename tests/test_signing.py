@@ -11,12 +11,13 @@ from sqlmodel import col, select
 
 from bot.core.code_box import CODE_MARKER, open_code
 from bot.core.errors import InputError, ProtectedIdentityError
+from bot.core.inbound import Inbound
 from bot.core.months import Month
 from bot.usecases.closing.month_close import close_month
 from bot.usecases.context import Core
 from bot.usecases.recording.hours import record_hours
 from bot.usecases.roster.registry import NewPerson, add_person
-from bot.usecases.signing.conversation import Answer, Inbound, accept_reply
+from bot.usecases.signing.conversation import Answer, accept_reply
 from storage.tables import (
     AuditEvent,
     InboundMessage,

@@ -10,6 +10,7 @@ import pytest
 
 from bot.core import participant_texts as texts
 from bot.core.code_box import CODE_MARKER
+from bot.core.i18n import LANGUAGES, hours, moment, month_name
 from bot.core.sms_segments import MAX_SEGMENTS, fit_sms, is_gsm7, segment_count
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -33,7 +34,6 @@ def month_end_sms(
     code marker (bot/closing.py), fitted when queued (storage/outbox.py), the real code
     put in at delivery (notifications/dispatcher.py)."""
     rendered = texts.month_end(
-        language,
         project_name="Jobbsteget Malmö",
         month=month,
         lines=lines,
@@ -41,11 +41,11 @@ def month_end_sms(
         code=CODE_MARKER,
         expires_at=expires_at,
         hash_prefix="d378a05e",
-    )
+    ).text(language)
     return fit_sms(rendered).replace(CODE_MARKER, code)
 
 
-@pytest.mark.parametrize("language", texts.LANGUAGES)
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_typical_month_end_sms_fits_in_three_segments(language: str) -> None:
     sms = month_end_sms(language)
 
@@ -91,7 +91,6 @@ def test_swedish_and_english_month_end_sms_stay_gsm7_all_year(
 
 def test_polish_month_end_sms_that_would_be_long_is_folded_to_gsm7() -> None:
     raw = texts.month_end(
-        "pl",
         project_name="Jobbsteget Malmö",
         month=date(2026, 10, 1),
         lines=THREE_ACTIVITIES,
@@ -99,7 +98,7 @@ def test_polish_month_end_sms_that_would_be_long_is_folded_to_gsm7() -> None:
         code="482915",
         expires_at=datetime(2026, 11, 27, 20, 21, tzinfo=STOCKHOLM),
         hash_prefix="d378a05e",
-    )
+    ).text("pl")
     assert not is_gsm7(raw)  # październik, ważny: UCS-2 as written
 
     sms = month_end_sms("pl")
@@ -109,17 +108,17 @@ def test_polish_month_end_sms_that_would_be_long_is_folded_to_gsm7() -> None:
     assert "pazdziernik 2026" in sms
 
 
-@pytest.mark.parametrize("language", texts.LANGUAGES)
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_babel_formatting_puts_no_no_break_spaces_in_sms(language: str) -> None:
     big = [("Praktik", 1234 * 60 + 30), ("Handledning", 2000 * 60)]  # thousands separators
 
     pieces = [
         month_end_sms(language, lines=big),
-        texts.hours(language, 12345 * 60 + 15),
-        texts.month_name(language, date(2026, 5, 1)),
-        texts.moment(language, datetime(2026, 12, 31, 23, 59, tzinfo=STOCKHOLM)),
-        texts.signed(
-            language, month=date(2026, 10, 1), receipt="TS-AAAA-BBBB-CCCC", receipt_url=None
+        hours(language, 12345 * 60 + 15),
+        month_name(language, date(2026, 5, 1)),
+        moment(language, datetime(2026, 12, 31, 23, 59, tzinfo=STOCKHOLM)),
+        texts.signed(month=date(2026, 10, 1), receipt="TS-AAAA-BBBB-CCCC", receipt_url=None).text(
+            language
         ),
     ]
 
@@ -131,30 +130,30 @@ def test_babel_formatting_puts_no_no_break_spaces_in_sms(language: str) -> None:
 
 
 def test_thousands_of_hours_keep_a_plain_space_or_comma() -> None:
-    assert texts.hours("sv", 1234 * 60 + 30) == "1 234,5 h"
-    assert texts.hours("en", 1234 * 60 + 30) == "1,234.5 h"
-    assert texts.hours("pl", 1234 * 60 + 30) == "1 234,5 h"
+    assert hours("sv", 1234 * 60 + 30) == "1 234,5 h"
+    assert hours("en", 1234 * 60 + 30) == "1,234.5 h"
+    assert hours("pl", 1234 * 60 + 30) == "1 234,5 h"
 
 
-@pytest.mark.parametrize("language", texts.LANGUAGES)
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_participant_answers_fit_the_segment_budget(language: str) -> None:
     month = date(2026, 10, 1)
     answers = [
         texts.signed(
-            language,
             month=month,
             receipt="TS-3WQY-4N0A-D1KX",
             receipt_url="https://timesign.example.org/r/TS-3WQY-4N0A-D1KX",
         ),
-        texts.disputed(language, month=month),
-        texts.wrong_code(language, tries_left=4),
-        texts.wrong_code(language, tries_left=1),
-        texts.code_dead(language),
-        texts.code_expired(language),
-        texts.help(language),
-        texts.unknown_sender(language),
-        texts.not_understood(language),
+        texts.disputed(month=month),
+        texts.wrong_code(tries_left=4),
+        texts.wrong_code(tries_left=1),
+        texts.CODE_DEAD,
+        texts.CODE_EXPIRED,
+        texts.HELP,
+        texts.UNKNOWN_SENDER,
+        texts.NOT_UNDERSTOOD,
     ]
+    answers = [answer.text(language) for answer in answers]
 
     for answer in answers:
         assert segment_count(fit_sms(answer)) <= MAX_SEGMENTS, answer

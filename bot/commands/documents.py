@@ -6,8 +6,8 @@ who took which month's data, and when.
 
 from __future__ import annotations
 
-from bot.commands.request import Command, CommandReply, Request
-from bot.core.i18n import LANGUAGES, Hours
+from bot.commands.request import Answer, Command, Request
+from bot.core.i18n import LANGUAGES, Hours, Message
 from bot.core.months import Month
 from bot.core.summary_states import state_name
 from bot.usecases.documents.build import certificate, month_export
@@ -36,26 +36,26 @@ async def _audit(request: Request, project: Project, action: str, **detail: obje
         )
 
 
-async def _certificate(request: Request) -> CommandReply:
-    project = request.need("viewer", "Making certificates")
+async def _certificate(request: Request) -> Answer:
+    project = request.need("viewer", Message("Making certificates"))
     args, language = _document_language(request, project)
     if len(args) != 2:
         raise request.usage_error()
     month = Month.parse(args[1])
     made, attachment = await certificate(request.core, project, args[0], month, language)
     await _audit(request, project, "document.certificate", person=made.person_ref, month=str(month))
-    text = request.say(
+    text = Message(
         "Attendance certificate of %(ref)s %(name)s for %(month)s (%(state)s).",
         ref=made.person_ref,
         name=made.person_name,
         month=str(month),
         state=state_name(made.state),
     )
-    return CommandReply(text, attachment=attachment)
+    return Answer(text, attachment=attachment)
 
 
-async def _export(request: Request) -> CommandReply:
-    project = request.need("viewer", "Exporting months")
+async def _export(request: Request) -> Answer:
+    project = request.need("viewer", Message("Exporting months"))
     args, language = _document_language(request, project)
     if len(args) != 1:
         raise request.usage_error()
@@ -63,7 +63,7 @@ async def _export(request: Request) -> CommandReply:
     made, attachment = await month_export(request.core, project, month, language)
     await _audit(request, project, "document.export", month=str(month), people=len(made.people))
     signed = sum(1 for p in made.people if p.state == "signed")
-    text = request.say(
+    text = Message(
         "%(code)s, %(month)s. People: %(people)s, hours recorded: %(hours)s, signed: %(signed)s.",
         month=str(month),
         code=project.code,
@@ -71,7 +71,7 @@ async def _export(request: Request) -> CommandReply:
         hours=Hours(sum(p.recorded_minutes for p in made.people)),
         signed=signed,
     )
-    return CommandReply(text, attachment=attachment)
+    return Answer(text, attachment=attachment)
 
 
 COMMANDS: dict[tuple[str, str | None], Command] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.commands.request import Command, Request
 from bot.core.access import ROLE_NAMES, ROLES, SUPERUSER, AccessDenied
 from bot.core.errors import InputError
-from bot.core.i18n import Message
+from bot.core.i18n import Message, Translatable
 from bot.usecases.roster import project_settings
 from bot.usecases.roster.grants import grant
 from bot.usecases.roster.registry import (
@@ -13,13 +13,13 @@ from bot.usecases.roster.registry import (
 )
 
 
-async def project_show(request: Request) -> str:
-    project = request.need("viewer", "Showing the project")
-    return project_settings.describe(project, request.language)
+async def project_show(request: Request) -> Translatable:
+    project = request.need("viewer", Message("Showing the project"))
+    return project_settings.describe(project)
 
 
-async def project_set(request: Request) -> str:
-    project = request.need("admin", "Changing project settings")
+async def project_set(request: Request) -> Translatable:
+    project = request.need("admin", Message("Changing project settings"))
     what, *rest = request.args or [""]
     actor = request.actor.name
     if what == "reminders" and len(rest) == 4:
@@ -33,12 +33,12 @@ async def project_set(request: Request) -> str:
                 "they are sent; close takes the day of the month and the time, or off"
             )
         )
-    return project_settings.describe(changed, request.language)
+    return project_settings.describe(changed)
 
 
-async def project_new(request: Request) -> str:
+async def project_new(request: Request) -> Translatable:
     if not request.actor.superuser:
-        raise AccessDenied("Only a superuser creates projects.")
+        raise AccessDenied(Message("Only a superuser creates projects."))
     if len(request.args) < 2:
         raise request.usage_error()
     project = await create_project(
@@ -47,22 +47,22 @@ async def project_new(request: Request) -> str:
         name=" ".join(request.args[1:]),
         actor=request.actor.name,
     )
-    return request.say(
+    return Message(
         "Project %(code)s (%(name)s) created. Choose it with /project use %(code)s.",
         code=project.code,
         name=project.name,
     )
 
 
-async def coordinator_add(request: Request) -> str:
-    project = request.need("admin", "Adding coordinators")
+async def coordinator_add(request: Request) -> Translatable:
+    project = request.need("admin", Message("Adding coordinators"))
     if len(request.args) not in (1, 2) or not request.args[0].lstrip("-").isdigit():
         raise request.usage_error()
     role = request.args[1] if len(request.args) == 2 else "coordinator"
     if role not in ROLES:
-        raise InputError("The role must be admin, coordinator or viewer.")
+        raise InputError(Message("The role must be admin, coordinator or viewer."))
     await grant(request.core, project, int(request.args[0]), role, actor=request.actor.name)
-    return request.say(
+    return Message(
         "Telegram user %(user)s is now %(role)s of %(project)s.",
         user=request.args[0],
         role=ROLE_NAMES[role],

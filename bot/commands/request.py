@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.core.access import SUPERUSER, Actor, require
+from bot.core.chat import Attachment, CommandReply
 from bot.core.errors import InputError
-from bot.core.i18n import Message
+from bot.core.i18n import Message, Translatable
 from bot.usecases.context import Core
 from bot.usecases.roster.chat_language import answer_language
 from storage import queries
@@ -26,28 +27,24 @@ class Request:
     known: bool = True  # a superuser, or has a role in some project
     bot_username: str | None = None  # for invite links; None outside Telegram
     language: str = "en"  # the language answers are written in
-    usage: str | Message = ""  # the command's syntax, as /help shows it
+    usage: Translatable | str = ""  # the command's syntax, as /help shows it
 
-    def need(self, role: str, what: str | Message) -> Project:
+    def need(self, role: str, what: Message) -> Project:
         """The chat's project, if the actor's role reaches ``role``; ``what`` names the
         refused action in the refusal ("Adding people needs the coordinator role")."""
-        action = Message(what) if isinstance(what, str) else what
+        action = what
         if self.project is None and not self.known:
             require(None, role, action)  # a stranger: one polite sentence, audited
         if self.project is None:
-            raise InputError("Choose a project first: /project use <code>.")
+            raise InputError(Message("Choose a project first: /project use <code>."))
         require(self.role, role, action)
         return self.project
 
     def usage_error(self, hint: Message | None = None) -> InputError:
         """Wrong arguments: the command's syntax, and what else helps (a list of kinds)."""
         if hint is None:
-            return InputError("Usage: %(usage)s", usage=self.usage)
-        return InputError("Usage: %(usage)s; %(hint)s", usage=self.usage, hint=hint)
-
-    def say(self, msgid: str, /, **values: object) -> str:
-        """``msgid`` in the language of whoever asked."""
-        return Message(msgid, **values).text(self.language)
+            return InputError(Message("Usage: %(usage)s", usage=self.usage))
+        return InputError(Message("Usage: %(usage)s; %(hint)s", usage=self.usage, hint=hint))
 
 
 async def open_request(
@@ -71,7 +68,7 @@ async def open_request(
             project = None
         language = await answer_language(session, actor, project)
         if project_code and project is None:
-            raise InputError("There is no project %(code)s.", code=project_code[:32])
+            raise InputError(Message("There is no project %(code)s.", code=project_code[:32]))
         role = await queries.role_of(session, project, actor.telegram_user_id)
         known = actor.superuser or (
             actor.telegram_user_id is not None
@@ -83,29 +80,28 @@ async def open_request(
 
 
 @dataclass(frozen=True)
-class Attachment:
-    """A file sent with an answer: a document in Telegram, a file on disk in the shell."""
+class Answer:
+    """A command's answer before it is rendered: the command layer writes it in the
+    asker's language once, labels of buttons (label, command line) included."""
 
-    name: str
-    content: bytes
-
-
-@dataclass(frozen=True)
-class CommandReply:
-    """An answer, with optional buttons: (label, command line the button runs), one a row."""
-
-    text: str
-    buttons: tuple[tuple[str, str], ...] = ()
-    refused: bool = False  # the command changed nothing; ``text`` says why
+    text: Translatable
+    buttons: tuple[tuple[Translatable, str], ...] = ()
     attachment: Attachment | None = None
 
+    def render(self, language: str) -> CommandReply:
+        return CommandReply(
+            self.text.text(language),
+            tuple((label.text(language), line) for label, line in self.buttons),
+            attachment=self.attachment,
+        )
 
-Handler = Callable[[Request], Awaitable[str | CommandReply]]
+
+Handler = Callable[[Request], Awaitable[Translatable | Answer]]
 
 
 @dataclass(frozen=True)
 class Command:
-    usage: str | Message  # a Message where the syntax has prose to translate
+    usage: Translatable | str  # a Message where the syntax has prose to translate
     role: str  # the least role that may run it; shown by /help
     run: Handler
 
@@ -115,7 +111,7 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise InputError(
-            "'%(text)s' is not a date; write it as YYYY-MM-DD.", text=text[:20]
+            Message("'%(text)s' is not a date; write it as YYYY-MM-DD.", text=text[:20])
         ) from None
 
 

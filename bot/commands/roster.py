@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from bot.commands.attendance import import_command
 from bot.commands.request import Command, Request, parse_date, take_flag
 from bot.core.hours import parse_hours
-from bot.core.i18n import Hours, Message
+from bot.core.i18n import Hours, Lines, Message, Translatable
 from bot.core.months import Month
 from bot.usecases import reports
-from bot.usecases.recording.attendance_import import import_command
 from bot.usecases.recording.hours import record_hours
 from bot.usecases.roster import changes as roster
+from bot.usecases.roster.find import find_activity, find_person
 from bot.usecases.roster.registry import (
     ACTIVITY_KINDS,
     LANGUAGES,
@@ -18,12 +19,11 @@ from bot.usecases.roster.registry import (
     add_activity,
     add_person,
 )
-from storage import queries
 from storage.db import transaction
 
 
-async def activity_end(request: Request) -> str:
-    project = request.need("coordinator", "Ending activities")
+async def activity_end(request: Request) -> Translatable:
+    project = request.need("coordinator", Message("Ending activities"))
     if len(request.args) != 2:
         raise request.usage_error()
     activity = await roster.end_activity(
@@ -33,7 +33,7 @@ async def activity_end(request: Request) -> str:
         parse_date(request.args[1]),
         actor=request.actor.name,
     )
-    return request.say(
+    return Message(
         "%(ref)s %(name)s now ends on %(day)s.",
         ref=activity.ref,
         name=activity.name,
@@ -41,16 +41,16 @@ async def activity_end(request: Request) -> str:
     )
 
 
-async def person_show(request: Request) -> str:
-    project = request.need("viewer", "Showing people")
+async def person_show(request: Request) -> Translatable:
+    project = request.need("viewer", Message("Showing people"))
     if len(request.args) not in (1, 2):
         raise request.usage_error()
     month = Month.parse(request.args[1]) if len(request.args) == 2 else None
-    return await reports.person(request.core, project, request.args[0], month, request.language)
+    return await reports.person(request.core, project, request.args[0], month)
 
 
-async def person_edit(request: Request) -> str:
-    project = request.need("coordinator", "Editing people")
+async def person_edit(request: Request) -> Translatable:
+    project = request.need("coordinator", Message("Editing people"))
     if len(request.args) != 3:
         raise request.usage_error()
     person = await roster.edit_person(
@@ -61,7 +61,7 @@ async def person_edit(request: Request) -> str:
         request.args[2],
         actor=request.actor.name,
     )
-    return request.say(
+    return Message(
         "%(ref)s %(name)s: %(field)s changed.",
         ref=person.ref,
         name=person.name,
@@ -69,22 +69,22 @@ async def person_edit(request: Request) -> str:
     )
 
 
-async def person_deactivate(request: Request) -> str:
-    project = request.need("coordinator", "Deactivating people")
+async def person_deactivate(request: Request) -> Translatable:
+    project = request.need("coordinator", Message("Deactivating people"))
     if len(request.args) != 1:
         raise request.usage_error()
     person = await roster.deactivate_person(
         request.core, project, request.args[0], actor=request.actor.name
     )
-    return request.say(
+    return Message(
         "%(ref)s %(name)s is inactive: no more messages; signed months are kept.",
         ref=person.ref,
         name=person.name,
     )
 
 
-async def person_invite(request: Request) -> str:
-    project = request.need("coordinator", "Inviting people")
+async def person_invite(request: Request) -> Translatable:
+    project = request.need("coordinator", Message("Inviting people"))
     if len(request.args) != 1:
         raise request.usage_error()
     person, token = await roster.new_invite(
@@ -92,27 +92,27 @@ async def person_invite(request: Request) -> str:
     )
     if request.bot_username:
         link = f"https://t.me/{request.bot_username}?start={token}"
-        return request.say(
+        return Message(
             "Send %(name)s this link; it works once: %(link)s", name=person.name, link=link
         )
-    return request.say(
+    return Message(
         "%(name)s links Telegram by sending the bot: /start %(token)s (works once).",
         name=person.name,
         token=token,
     )
 
 
-async def hours_show(request: Request) -> str:
-    project = request.need("viewer", "Showing hours")
+async def hours_show(request: Request) -> Translatable:
+    project = request.need("viewer", Message("Showing hours"))
     if len(request.args) != 2:
         raise request.usage_error()
     return await reports.person(
-        request.core, project, request.args[0], Month.parse(request.args[1]), request.language
+        request.core, project, request.args[0], Month.parse(request.args[1])
     )
 
 
-async def hours_delete(request: Request) -> str:
-    project = request.need("coordinator", "Deleting hours")
+async def hours_delete(request: Request) -> Translatable:
+    project = request.need("coordinator", Message("Deleting hours"))
     args, correction = take_flag(request.args, "correction")
     if len(args) != 3:
         raise request.usage_error()
@@ -126,7 +126,7 @@ async def hours_delete(request: Request) -> str:
         actor=request.actor.name,
         correction=correction,
     )
-    return request.say(
+    return Message(
         "Deleted %(ref)s's hours on %(activity)s for %(day)s.",
         ref=person.ref,
         activity=args[1],
@@ -134,8 +134,8 @@ async def hours_delete(request: Request) -> str:
     )
 
 
-async def activity_add(request: Request) -> str:
-    project = request.need("coordinator", "Adding activities")
+async def activity_add(request: Request) -> Translatable:
+    project = request.need("coordinator", Message("Adding activities"))
     if len(request.args) < 4:
         raise request.usage_error(Message("kinds: %(kinds)s.", kinds=", ".join(ACTIVITY_KINDS)))
     *name, kind, first, last = request.args
@@ -148,7 +148,7 @@ async def activity_add(request: Request) -> str:
         ends_on=parse_date(last),
         actor=request.actor.name,
     )
-    return request.say(
+    return Message(
         "%(ref)s %(name)s (%(kind)s, %(first)s to %(last)s) added.",
         ref=activity.ref,
         name=activity.name,
@@ -158,13 +158,13 @@ async def activity_add(request: Request) -> str:
     )
 
 
-async def activity_list(request: Request) -> str:
-    project = request.need("viewer", "Listing activities")
-    return await reports.activities(request.core, project, request.language)
+async def activity_list(request: Request) -> Translatable:
+    project = request.need("viewer", Message("Listing activities"))
+    return await reports.activities(request.core, project)
 
 
-async def person_add(request: Request) -> str:
-    project = request.need("coordinator", "Adding people")
+async def person_add(request: Request) -> Translatable:
+    project = request.need("coordinator", Message("Adding people"))
     args = list(request.args)
     language = args.pop() if args and args[-1] in LANGUAGES else None
     kind = args.pop() if args and args[-1] in PERSON_KINDS else "participant"
@@ -177,7 +177,7 @@ async def person_add(request: Request) -> str:
         NewPerson(" ".join(name), phone, kind=kind, language=language),
         actor=request.actor.name,
     )
-    return request.say(
+    return Message(
         "%(ref)s %(name)s (%(kind)s, %(language)s) added.",
         ref=person.ref,
         name=person.name,
@@ -186,13 +186,13 @@ async def person_add(request: Request) -> str:
     )
 
 
-async def person_list(request: Request) -> str:
-    project = request.need("viewer", "Listing people")
-    return await reports.people(request.core, project, request.language)
+async def person_list(request: Request) -> Translatable:
+    project = request.need("viewer", Message("Listing people"))
+    return await reports.people(request.core, project)
 
 
-async def hours_record(request: Request) -> str:
-    project = request.need("coordinator", "Recording hours")
+async def hours_record(request: Request) -> Translatable:
+    project = request.need("coordinator", Message("Recording hours"))
     args, correction = take_flag(request.args, "correction")
     if len(args) != 4:
         raise request.usage_error()
@@ -200,8 +200,8 @@ async def hours_record(request: Request) -> str:
     day, minutes = parse_date(day_text), parse_hours(hours_text)
     async with transaction(request.core.sessions) as session:
         assert project.id is not None
-        person = await queries.find_person(session, project, person_text)
-        activity = await queries.find_activity(session, project.id, activity_text)
+        person = await find_person(session, project, person_text)
+        activity = await find_activity(session, project.id, activity_text)
     recorded = await record_hours(
         request.core,
         project.code,
@@ -212,14 +212,14 @@ async def hours_record(request: Request) -> str:
         actor=request.actor.name,
         correction=correction,
     )
-    answer = request.say(
+    answer = Message(
         "Recorded %(hours)s for %(person)s on %(activity)s, %(day)s.",
         hours=Hours(minutes),
         person=person.ref,
         activity=activity.ref,
         day=str(day),
     )
-    return "\n".join([answer, *(w.text(request.language) for w in recorded.warnings)])
+    return Lines([answer, *recorded.warnings])
 
 
 COMMANDS: dict[tuple[str, str | None], Command] = {

@@ -16,10 +16,13 @@ from bot.commands import documents as document_commands
 from bot.commands import project as project_commands
 from bot.commands import roster as roster_commands
 from bot.commands import signing as signing_commands
-from bot.commands.request import Command, CommandReply, Request, open_request
+from bot.commands.attendance import import_upload
+from bot.commands.request import Answer, Command, Request, open_request
+from bot.core import participant_texts
 from bot.core.access import NO_ACCESS, SUPERUSER, AccessDenied, Actor, may
+from bot.core.chat import CommandReply, Upload
 from bot.core.errors import InputError
-from bot.core.i18n import Message
+from bot.core.i18n import Lines, Message, Translatable
 from bot.usecases.context import Core
 from bot.usecases.roster.chat_language import choose_language
 from bot.usecases.roster.grants import use_project
@@ -41,16 +44,16 @@ def split(text: str) -> list[str]:
     try:
         return shlex.split(text)
     except ValueError:
-        raise InputError('A quote is not closed; write names as "Anna Berg".') from None
+        raise InputError(Message('A quote is not closed; write names as "Anna Berg".')) from None
 
 
-def help_text(role: str | None, language: str) -> str:
-    lines = [Message("Commands you may use here:").text(language), "/project use <code>"]
-    lines += ["/language sv|en|pl", "/help"]
+def help_text(role: str | None) -> Lines:
+    lines: list[Translatable | str] = [Message("Commands you may use here:")]
+    lines += ["/project use <code>", "/language sv|en|pl", "/help"]
     allowed = [(key, c) for key, c in COMMANDS.items() if may(role, c.role)]
     allowed.sort(key=lambda item: item[0][0])  # a command's sub-commands together
-    lines += [c.usage if isinstance(c.usage, str) else c.usage.text(language) for _, c in allowed]
-    return "\n".join(lines)
+    lines += [c.usage for _, c in allowed]
+    return Lines(lines)
 
 
 async def run_command(
@@ -77,12 +80,44 @@ async def run_command(
         return CommandReply(error.text(language), refused=True)
 
 
+class CommandLayer:
+    """The command layer as the chat sees it (``bot.core.chat.ChatCommands``)."""
+
+    def __init__(self, core: Core) -> None:
+        self._core = core
+
+    async def run(self, actor: Actor, line: str, *, bot_username: str | None) -> CommandReply:
+        try:
+            words = split(line)
+        except InputError as error:  # a line that does not split into words
+            return CommandReply(error.text(actor.language or "en"), refused=True)
+        return await run_command(self._core, actor, None, words, bot_username=bot_username)
+
+    async def upload(self, actor: Actor, upload: Upload) -> CommandReply:
+        language = actor.language or "en"
+        try:
+            request = await open_request(self._core, actor, None, [])
+            language = request.language
+            try:
+                text = await import_upload(request, upload)
+            except AccessDenied:
+                await record_refusal(
+                    self._core, actor, request.project, command="import", role=request.role
+                )
+                raise
+        except InputError as error:
+            return CommandReply(error.text(language), refused=True)
+        return CommandReply(text.text(language))
+
+
 async def _dispatch(request: Request, words: list[str]) -> CommandReply:
     if not words:
-        raise InputError("Which command? Try /help.")
+        raise InputError(Message("Which command? Try /help."))
     if any(unicodedata.category(c) == "Cc" for word in words for c in word):
         # A NUL, say: PostgreSQL refuses it in any query, and a name keeps it forever.
-        raise InputError("Commands cannot contain control characters; type the line again.")
+        raise InputError(
+            Message("Commands cannot contain control characters; type the line again.")
+        )
     name = words[0].lstrip("/").split("@")[0].lower()
     sub = words[1].lower() if len(words) > 1 else None
     try:
@@ -98,25 +133,29 @@ async def _dispatch(request: Request, words: list[str]) -> CommandReply:
             role=None if choosing else request.role,
         )
         raise
-    return answer if isinstance(answer, CommandReply) else CommandReply(answer)
+    if not isinstance(answer, Answer):
+        answer = Answer(answer)
+    return answer.render(request.language)
 
 
 async def _run(
     request: Request, name: str, sub: str | None, words: list[str]
-) -> str | CommandReply:
+) -> Translatable | Answer:
     core, actor = request.core, request.actor
     if name == "help":
+        if not request.known:  # a participant: how to answer our messages
+            return participant_texts.HELP
         role = request.role if request.project else (SUPERUSER if actor.superuser else None)
-        return help_text(role, request.language)
+        return help_text(role)
     if name == "language":
         if not request.known:
             raise AccessDenied(NO_ACCESS)
         return await choose_language(core, actor, words[1:], current=request.language)
     if name == "project" and sub == "use":
-        return await use_project(core, actor, words[2:], request.language)
+        return await use_project(core, actor, words[2:])
     command = COMMANDS.get((name, sub)) or COMMANDS.get((name, None))
     if command is None:
-        raise InputError("I do not know /%(name)s. Try /help.", name=name[:20])
+        raise InputError(Message("I do not know /%(name)s. Try /help.", name=name[:20]))
     args = words[2:] if (name, sub) in COMMANDS else words[1:]
     return await command.run(replace(request, args=args, usage=command.usage))
 

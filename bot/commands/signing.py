@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from bot.commands.request import Command, CommandReply, Request, take_flag
+from bot.commands.request import Answer, Command, Request, take_flag
 from bot.core.access import may
 from bot.core.errors import InputError
-from bot.core.i18n import Hours
+from bot.core.i18n import Hours, Message, Translatable
 from bot.core.months import Month, current_month
 from bot.usecases import reports
 from bot.usecases.closing.month_close import close_month, preview_close
 from bot.usecases.reminding.on_request import reissue, remind_now
 from bot.usecases.reminding.reminders import remind_one
+from bot.usecases.roster.find import find_person
 from storage import queries
 
 
@@ -22,34 +23,32 @@ def month_or_last(request: Request) -> Month:
     return current_month(request.core.clock(), request.project.time_zone).previous()
 
 
-async def remind(request: Request) -> str:
-    project = request.need("coordinator", "Sending reminders")
+async def remind(request: Request) -> Translatable:
+    project = request.need("coordinator", Message("Sending reminders"))
     if len(request.args) > 2:
         raise request.usage_error()
     month = month_or_last(request)
     if len(request.args) < 2:
-        return await remind_now(
-            request.core, project.code, month, actor=request.actor.name, language=request.language
-        )
+        return await remind_now(request.core, project.code, month, actor=request.actor.name)
     async with request.core.sessions() as session:
         assert project.id is not None
-        person = await queries.find_person(session, project, request.args[1])
+        person = await find_person(session, project, request.args[1])
         summary = (await queries.open_summaries(session, project.id, str(month))).get(
             person.id or 0
         )
     if summary is None or summary.id is None or summary.state != "sent":
         raise InputError(
-            "%(ref)s has nothing to sign for %(month)s.", ref=person.ref, month=str(month)
+            Message("%(ref)s has nothing to sign for %(month)s.", ref=person.ref, month=str(month))
         )
     sent = await remind_one(
         request.core, summary.id, request.core.clock(), actor=request.actor.name, scheduled=False
     )
     if not sent:
-        return request.say(
+        return Message(
             "%(ref)s was not reminded: the reminder limit is reached or it just went out.",
             ref=person.ref,
         )
-    return request.say(
+    return Message(
         "Reminded %(ref)s %(name)s to sign %(month)s.",
         ref=person.ref,
         name=person.name,
@@ -57,8 +56,8 @@ async def remind(request: Request) -> str:
     )
 
 
-async def new_code(request: Request) -> str:
-    project = request.need("coordinator", "Issuing new codes")
+async def new_code(request: Request) -> Translatable:
+    project = request.need("coordinator", Message("Issuing new codes"))
     if len(request.args) != 2:
         raise request.usage_error()
     return await reissue(
@@ -67,13 +66,12 @@ async def new_code(request: Request) -> str:
         request.args[0],
         Month.parse(request.args[1]),
         actor=request.actor.name,
-        language=request.language,
     )
 
 
-async def close(request: Request) -> str | CommandReply:
+async def close(request: Request) -> Translatable | Answer:
     """In a chat, /close first shows what it will send and asks for a button press."""
-    project = request.need("coordinator", "Closing a month")
+    project = request.need("coordinator", Message("Closing a month"))
     args, confirmed = take_flag(request.args, "confirmed")
     if len(args) != 1:
         raise request.usage_error()
@@ -81,54 +79,49 @@ async def close(request: Request) -> str | CommandReply:
     if request.actor.telegram_user_id is not None and not confirmed:
         people, minutes = await preview_close(request.core, project.code, month)
         if people == 0:
-            return request.say(
+            return Message(
                 "Nobody has hours in %(month)s; there is nothing to send.", month=str(month)
             )
         values = {"month": str(month), "project": project.code, "hours": Hours(minutes)}
         question = (
-            request.say(
+            Message(
                 "Close %(month)s for %(project)s: 1 person, %(hours)s in all. "
                 "Summaries that changed are sent for signing.",
                 **values,
             )
             if people == 1
-            else request.say(
+            else Message(
                 "Close %(month)s for %(project)s: %(people)s people, %(hours)s in all. "
                 "Summaries that changed are sent for signing.",
                 people=people,
                 **values,
             )
         )
-        label = request.say("Send %(month)s for signing", month=str(month))
-        return CommandReply(question, buttons=((label, f"close {month} confirmed"),))
+        label = Message("Send %(month)s for signing", month=str(month))
+        return Answer(question, buttons=((label, f"close {month} confirmed"),))
     report = await close_month(request.core, project.code, month, actor=request.actor.name)
-    return reports.describe_close(report, request.language)
+    return reports.describe_close(report)
 
 
-async def unsigned(request: Request) -> str | CommandReply:
+async def unsigned(request: Request) -> Translatable | Answer:
     """Who has not signed; in a chat, coordinators get a remind and a new-code button each."""
-    project = request.need("viewer", "Listing unsigned summaries")
+    project = request.need("viewer", Message("Listing unsigned summaries"))
     month = month_or_last(request)
-    text, refs = await reports.unsigned(request.core, project, month, request.language)
+    text, refs = await reports.unsigned(request.core, project, month)
     if request.actor.telegram_user_id is None or not may(request.role, "coordinator"):
         return text
-    buttons: list[tuple[str, str]] = []
+    buttons: list[tuple[Translatable, str]] = []
     for ref in refs[:UNSIGNED_BUTTONS]:
         buttons += [
-            (request.say("Remind %(ref)s", ref=ref), f"remind {month} {ref}"),
-            (request.say("New code %(ref)s", ref=ref), f"reissue {ref} {month}"),
+            (Message("Remind %(ref)s", ref=ref), f"remind {month} {ref}"),
+            (Message("New code %(ref)s", ref=ref), f"reissue {ref} {month}"),
         ]
-    return CommandReply(text, tuple(buttons))
+    return Answer(text, tuple(buttons))
 
 
-async def status(request: Request) -> str:
-    project = request.need("viewer", "Showing the status")
-    return await reports.status(
-        request.core,
-        project,
-        month_or_last(request),
-        request.language,
-    )
+async def status(request: Request) -> Translatable:
+    project = request.need("viewer", Message("Showing the status"))
+    return await reports.status(request.core, project, month_or_last(request))
 
 
 UNSIGNED_BUTTONS = 25  # people with buttons; Telegram allows 100 buttons a message

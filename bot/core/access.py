@@ -40,10 +40,12 @@ def require(role: str | None, needed: str, what: Message) -> None:
     if role is None:
         raise AccessDenied(NO_ACCESS)
     raise AccessDenied(
-        "%(what)s needs the %(needed)s role; you are %(role)s here.",
-        what=what,
-        needed=ROLE_NAMES[needed],
-        role=ROLE_NAMES[role],
+        Message(
+            "%(what)s needs the %(needed)s role; you are %(role)s here.",
+            what=what,
+            needed=ROLE_NAMES[needed],
+            role=ROLE_NAMES[role],
+        )
     )
 
 

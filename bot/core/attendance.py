@@ -4,21 +4,21 @@ Columns (any order, extra columns ignored), named in English, Swedish or Polish:
 person, activity, date, hours. CSV may use ``;`` (what Excel writes where the decimal
 separator is a comma) or ``,``, with or without a UTF-8 byte order mark. Pure parsing:
 lines that cannot be read become problems with their line number, so the coordinator
-sees every mistake at once; only a file that cannot be read at all raises.
+sees every mistake at once; only a file that cannot be read at all raises. Reading
+XLSX needs openpyxl, so it lives with the import use-case
+(``bot.usecases.recording.attendance_files``); this module reads lines of cells.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from babel.numbers import format_decimal
-from openpyxl import load_workbook
 
 from bot.core.errors import InputError
 from bot.core.hours import parse_hours
@@ -67,11 +67,13 @@ def file_kind(filename: str | None, content_start: bytes = b"") -> str:
         return "csv"
     if name.endswith(".xls"):
         raise InputError(
-            "That is an old Excel file (.xls); save it as .xlsx or CSV and send it again."
+            Message("That is an old Excel file (.xls); save it as .xlsx or CSV and send it again.")
         )
     raise InputError(
-        "I read attendance lists as CSV or XLSX files only, with the columns "
-        "person, activity, date, hours; save the list in one of those formats."
+        Message(
+            "I read attendance lists as CSV or XLSX files only, with the columns "
+            "person, activity, date, hours; save the list in one of those formats."
+        )
     )
 
 
@@ -100,23 +102,12 @@ def too_large(size: int) -> Message | None:
     )
 
 
-def parse_attendance(filename: str | None, content: bytes) -> AttendanceSheet:
-    """Every line of the list, read or explained; raises InputError for unreadable files."""
-    if (refusal := too_large(len(content))) is not None:
-        raise InputError(refusal)
-    if file_kind(filename, content[:4]) == "xlsx":
-        lines = _xlsx_lines(content)
-    else:
-        lines = _csv_lines(content)
-    return _read(lines)
-
-
-def _csv_lines(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
+def csv_lines(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(
-            "The CSV file is not UTF-8; save it as 'CSV UTF-8' and send it again."
+            Message("The CSV file is not UTF-8; save it as 'CSV UTF-8' and send it again.")
         ) from None
     first = next((line for line in text.splitlines() if line.strip()), "")
     # The header names hold no delimiters, so the most frequent candidate in it wins.
@@ -127,24 +118,12 @@ def _csv_lines(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
             yield reader.line_num, cells
     except csv.Error as error:
         raise InputError(
-            "Line %(line)s of the CSV file cannot be read: %(error)s.",
-            line=reader.line_num,
-            error=error,
+            Message(
+                "Line %(line)s of the CSV file cannot be read: %(error)s.",
+                line=reader.line_num,
+                error=error,
+            )
         ) from None
-
-
-def _xlsx_lines(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError):
-        raise InputError(
-            "The XLSX file cannot be opened; save it again from Excel and send it again."
-        ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        yield from enumerate(sheet.iter_rows(values_only=True), start=1)
-    finally:
-        workbook.close()
 
 
 def _blank(cells: Sequence[Any]) -> bool:
@@ -160,20 +139,25 @@ def _header(cells: Sequence[Any]) -> dict[str, int]:
     missing = [column for column in COLUMNS if column not in found]
     if len(missing) == 1:
         raise InputError(
-            "The first line must name the columns person, activity, date, hours; "
-            "%(column)s is missing.",
-            column=missing[0],
+            Message(
+                "The first line must name the columns person, activity, date, hours; "
+                "%(column)s is missing.",
+                column=missing[0],
+            )
         )
     if missing:
         raise InputError(
-            "The first line must name the columns person, activity, date, hours; "
-            "%(columns)s are missing.",
-            columns=", ".join(missing),
+            Message(
+                "The first line must name the columns person, activity, date, hours; "
+                "%(columns)s are missing.",
+                columns=", ".join(missing),
+            )
         )
     return found
 
 
-def _read(lines: Iterable[tuple[int, Sequence[Any]]]) -> AttendanceSheet:
+def read_sheet(lines: Iterable[tuple[int, Sequence[Any]]]) -> AttendanceSheet:
+    """Every line after the header, read or explained."""
     sheet = AttendanceSheet()
     columns: dict[str, int] | None = None
     for number, cells in lines:
@@ -184,8 +168,10 @@ def _read(lines: Iterable[tuple[int, Sequence[Any]]]) -> AttendanceSheet:
             continue
         if len(sheet.rows) + len(sheet.problems) >= MAX_LINES:
             raise InputError(
-                "A list may have at most %(most)s lines; split it and send each part.",
-                most=MAX_LINES,
+                Message(
+                    "A list may have at most %(most)s lines; split it and send each part.",
+                    most=MAX_LINES,
+                )
             )
         values = {c: cells[i] if i < len(cells) else None for c, i in columns.items()}
         try:
@@ -193,18 +179,18 @@ def _read(lines: Iterable[tuple[int, Sequence[Any]]]) -> AttendanceSheet:
         except InputError as error:
             sheet.problems.append(LineProblem(number, error.message))
     if columns is None:
-        raise InputError("The list is empty; it needs a header line and one line per day.")
+        raise InputError(Message("The list is empty; it needs a header line and one line per day."))
     if not sheet.rows and not sheet.problems:
-        raise InputError("The list has a header but no lines of hours.")
+        raise InputError(Message("The list has a header but no lines of hours."))
     return sheet
 
 
 def _row(number: int, values: dict[str, Any]) -> AttendanceRow:
     person, activity = _text(values["person"]), _text(values["activity"])
     if not person:
-        raise InputError("The person is missing.")
+        raise InputError(Message("The person is missing."))
     if not activity:
-        raise InputError("The activity is missing.")
+        raise InputError(Message("The activity is missing."))
     return AttendanceRow(number, person, activity, _day(values["date"]), _minutes(values["hours"]))
 
 
@@ -224,15 +210,15 @@ def _day(value: Any) -> date:
         return date.fromisoformat(text)
     except ValueError:
         if not text:
-            raise InputError("The date is missing.") from None
+            raise InputError(Message("The date is missing.")) from None
         raise InputError(
-            "'%(text)s' is not a date; write it as YYYY-MM-DD.", text=text[:20]
+            Message("'%(text)s' is not a date; write it as YYYY-MM-DD.", text=text[:20])
         ) from None
 
 
 def _minutes(value: Any) -> int:
     if isinstance(value, bool):
-        raise InputError("The hours are not a number.")
+        raise InputError(Message("The hours are not a number."))
     if isinstance(value, int | float):
         return round(value * 60)
     if isinstance(value, time):  # "7:30" typed into a time-formatted cell
@@ -241,5 +227,5 @@ def _minutes(value: Any) -> int:
         return round(value.total_seconds() / 60)
     text = _text(value)
     if not text:
-        raise InputError("The hours are missing.")
+        raise InputError(Message("The hours are missing."))
     return parse_hours(text)

@@ -1,27 +1,25 @@
-"""Notices coordinators get in their chat, in their language (see ``i18n``)."""
+"""Notices coordinators get in their chat, rendered in each coordinator's language."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
 
-from bot.core.i18n import _, month_name
+from bot.core.i18n import Lines, Message, MonthName
 
 
-def dispute(language: str, *, person_ref: str, person_name: str, month: date, reason: str) -> str:
-    return _(
-        language,
+def dispute(*, person_ref: str, person_name: str, month: date, reason: str) -> Message:
+    return Message(
         "%(ref)s %(name)s objects to %(month)s: %(reason)s",
         ref=person_ref,
         name=person_name,
-        month=month_name(language, month),
+        month=MonthName(month),
         reason=reason,
     )
 
 
-def delivery_failed(language: str, *, person_ref: str, person_name: str, reason: str) -> str:
-    return _(
-        language,
+def delivery_failed(*, person_ref: str, person_name: str, reason: str) -> Message:
+    return Message(
         "A message to %(ref)s %(name)s could not be delivered: %(reason)s",
         ref=person_ref,
         name=person_name,
@@ -29,19 +27,14 @@ def delivery_failed(language: str, *, person_ref: str, person_name: str, reason:
     )
 
 
-def opt_out(language: str, *, person_ref: str, person_name: str, opted_out: bool) -> str:
+def opt_out(*, person_ref: str, person_name: str, opted_out: bool) -> Message:
     if opted_out:
-        return _(
-            language, "%(ref)s %(name)s has opted out of SMS.", ref=person_ref, name=person_name
-        )
-    return _(
-        language, "%(ref)s %(name)s has opted in to SMS again.", ref=person_ref, name=person_name
-    )
+        return Message("%(ref)s %(name)s has opted out of SMS.", ref=person_ref, name=person_name)
+    return Message("%(ref)s %(name)s has opted in to SMS again.", ref=person_ref, name=person_name)
 
 
-def channel_changed(language: str, *, person_ref: str, person_name: str, channel: str) -> str:
-    return _(
-        language,
+def channel_changed(*, person_ref: str, person_name: str, channel: str) -> Message:
+    return Message(
         "Telegram no longer reaches %(ref)s %(name)s; messages now go by %(channel)s.",
         ref=person_ref,
         name=person_name,
@@ -49,10 +42,8 @@ def channel_changed(language: str, *, person_ref: str, person_name: str, channel
     )
 
 
-def unsigned_list(language: str, *, month: date, people: Sequence[str]) -> str:
-    head = _(
-        language,
-        "Still not signed for %(month)s after the last reminder:",
-        month=month_name(language, month),
+def unsigned_list(*, month: date, people: Sequence[str]) -> Lines:
+    head = Message(
+        "Still not signed for %(month)s after the last reminder:", month=MonthName(month)
     )
-    return "\n".join([head, *people])
+    return Lines([head, *people])

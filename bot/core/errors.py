@@ -13,7 +13,7 @@ the outbox dispatcher never need to know about Twilio, Telegram or SQLAlchemy::
 
 from __future__ import annotations
 
-from bot.core.i18n import Message, Translatable
+from bot.core.i18n import Translatable
 
 
 class TimesignError(Exception):
@@ -27,16 +27,13 @@ class ConfigError(TimesignError):
 class InputError(TimesignError):
     """Refused input: a sentence fit to show the person who sent it, in their language.
 
-    ``InputError("There is no project %(code)s.", code=code)``: the message id is English
-    and ``str(error)`` renders it in English (logs, tests); whoever answers the sender
-    uses ``error.text(language)``.
+    ``InputError(Message("There is no project %(code)s.", code=code))``: ``str(error)`` is
+    English (logs, tests); whoever answers the sender uses ``error.text(language)``.
     """
 
-    def __init__(self, message: str | Translatable, /, **values: object) -> None:
-        self.message: Translatable = (
-            Message(message, **values) if isinstance(message, str) else message
-        )
-        super().__init__(self.message.text("en"))
+    def __init__(self, message: Translatable, /) -> None:
+        self.message = message
+        super().__init__(message.text("en"))
 
     def text(self, language: str) -> str:
         return self.message.text(language)

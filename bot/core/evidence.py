@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
+from datetime import datetime
+from typing import Protocol
 
 from bot.core.codes import RandomSource
 from bot.core.summary import canonical_json
@@ -33,6 +35,40 @@ def normalize_receipt(text: str) -> str | None:
     if len(cleaned) != 12 or any(c not in _ALPHABET for c in cleaned):
         return None
     return f"{RECEIPT_PREFIX}-{cleaned[0:4]}-{cleaned[4:8]}-{cleaned[8:12]}"
+
+
+class SignatureFields(Protocol):
+    """What a stored signature holds (``storage.tables.Signature`` has these)."""
+
+    @property
+    def summary_id(self) -> int: ...
+    @property
+    def summary_sha256(self) -> str: ...
+    @property
+    def channel(self) -> str: ...
+    @property
+    def sender(self) -> str: ...
+    @property
+    def provider_message_id(self) -> str: ...
+    @property
+    def signed_at(self) -> datetime: ...
+    @property
+    def receipt(self) -> str: ...
+    @property
+    def seal(self) -> str: ...
+
+
+def evidence_fields(signature: SignatureFields) -> dict[str, object]:
+    """The fields a seal covers; the receipt page recomputes the seal from these."""
+    return {
+        "summary_id": signature.summary_id,
+        "summary_sha256": signature.summary_sha256,
+        "channel": signature.channel,
+        "sender": signature.sender,
+        "provider_message_id": signature.provider_message_id,
+        "signed_at": signature.signed_at.isoformat(),
+        "receipt": signature.receipt,
+    }
 
 
 def seal(key: bytes, evidence: Mapping[str, object]) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from bot.core.errors import InputError
+from bot.core.i18n import Message
 
 _DECIMAL = re.compile(r"^(\d{1,2})(?:[.,](\d{1,2}))?$")
 _CLOCK = re.compile(r"^(\d{1,2}):([0-5]\d)$")
@@ -23,5 +24,5 @@ def parse_hours(text: str) -> int:
         scale: int = 10 ** len(fraction)
         return int(whole) * 60 + round(int(fraction) * 60 / scale)
     raise InputError(
-        "'%(text)s' is not an amount of hours; write 7.5, 7,5 or 7:30.", text=text[:20]
+        Message("'%(text)s' is not an amount of hours; write 7.5, 7,5 or 7:30.", text=text[:20])
     )

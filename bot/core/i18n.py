@@ -1,13 +1,13 @@
 """Translation and locale formatting shared by every text timesign shows, in sv, en and pl.
 
 Message ids are English and live in the code; translations live in gettext catalogs
-(``notifications/locale/<lang>/LC_MESSAGES/timesign.po``), read at run time with Babel
+(``bot/core/locale/<lang>/LC_MESSAGES/timesign.po``), read at run time with Babel
 so no compiled .mo files are kept in the repository. ``scripts/messages`` extracts the
 ids (with ``EXTRACT_KEYWORDS``) and updates the catalogs.
 
-A ``Message`` is a sentence translated late: the core raises ``InputError("There is no
-project %(code)s.", code=...)`` without knowing who will read it, and the chat or shell
-that answers renders it in the reader's language.
+A ``Message`` is a sentence translated late: the core raises ``InputError(Message("There
+is no project %(code)s.", code=...))`` without knowing who will read it, and the chat, the
+shell or the outbox renders it in the reader's language.
 
 SMS cost: locale formatting is cleaned of characters outside GSM-7 (CLDR puts no-break
 spaces in numbers and dates; one of them forces UCS-2, which halves what a segment holds).
@@ -31,19 +31,10 @@ from babel.support import NullTranslations, Translations
 LANGUAGES = ("sv", "en", "pl")
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "timesign"
-# Functions whose literal arguments are message ids: (name, position of the msgid).
-# ``_(language, msgid)`` in texts, and the late-translated sentences of the core.
-EXTRACT_KEYWORDS: dict[str, tuple[int, ...]] = {
-    "_": (2,),
-    "ngettext": (1, 2),
-    "Message": (1,),
-    "Plural": (1, 2),
-    "say": (1,),
-    "InputError": (1,),
-    "AccessDenied": (1,),
-    "ProtectedIdentityError": (1,),
-    "need": (2,),
-}
+# The one way to write a sentence for a reader: ``Message(msgid, **values)`` (and
+# ``Plural`` for counts), rendered with ``.text(language)`` by whoever answers. Their
+# literal arguments are the message ids ``scripts/messages`` extracts.
+EXTRACT_KEYWORDS: dict[str, tuple[int, ...]] = {"Message": (1,), "Plural": (1, 2)}
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
 
 
@@ -69,7 +60,7 @@ def language_or_english(language: str | None) -> str:
     return language if language in LANGUAGES else "en"
 
 
-def _(language: str, message: str, /, **values: object) -> str:
+def _translate(language: str, message: str, values: dict[str, object]) -> str:
     text = str(catalog(language).gettext(message))
     return text % values if values else text
 
@@ -97,13 +88,29 @@ class Message:
             name: value.text(language) if isinstance(value, Translatable) else value
             for name, value in self.values.items()
         }
-        return _(language, self.msgid, **values)
+        return _translate(language, self.msgid, values)
 
     def __str__(self) -> str:
         return self.text("en")
 
     def __repr__(self) -> str:
         return f"Message({self.msgid!r}, **{self.values!r})"
+
+
+class Rendered:
+    """A sentence already written in its reader's language, passed on as it is (an answer
+    that the shell prints, say); ``text`` ignores the language asked for."""
+
+    __slots__ = ("rendered",)
+
+    def __init__(self, rendered: str) -> None:
+        self.rendered = rendered
+
+    def text(self, language: str) -> str:
+        return self.rendered
+
+    def __str__(self) -> str:
+        return self.rendered
 
 
 class Plural:
@@ -126,19 +133,31 @@ class Plural:
         return self.text("en")
 
 
-class Lines:
-    """Several messages or plain strings, one a line, translated together."""
+class Joined:
+    """Sentences, values and plain strings side by side, translated together."""
 
-    __slots__ = ("parts",)
+    __slots__ = ("parts", "separator")
 
-    def __init__(self, parts: Sequence[Message | Lines | str]) -> None:
+    def __init__(self, parts: Sequence[Translatable | str], separator: str = "") -> None:
         self.parts = tuple(parts)
+        self.separator = separator
 
     def text(self, language: str) -> str:
-        return "\n".join(p if isinstance(p, str) else p.text(language) for p in self.parts)
+        return self.separator.join(
+            p if isinstance(p, str) else p.text(language) for p in self.parts
+        )
 
     def __str__(self) -> str:
         return self.text("en")
+
+
+class Lines(Joined):
+    """Several messages or plain strings, one a line, translated together."""
+
+    __slots__ = ()
+
+    def __init__(self, parts: Sequence[Translatable | str]) -> None:
+        super().__init__(parts, "\n")
 
 
 class Hours:
@@ -151,6 +170,36 @@ class Hours:
 
     def text(self, language: str) -> str:
         return hours(language, self.minutes)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+class MonthName:
+    """A month inside a sentence, named the reader's way ("oktober 2026")."""
+
+    __slots__ = ("month",)
+
+    def __init__(self, month: date) -> None:
+        self.month = month
+
+    def text(self, language: str) -> str:
+        return month_name(language, self.month)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+class Moment:
+    """A local date and time inside a sentence ("3 nov. 09:00"), in its own zone."""
+
+    __slots__ = ("when",)
+
+    def __init__(self, when: datetime) -> None:
+        self.when = when
+
+    def text(self, language: str) -> str:
+        return moment(language, self.when)
 
     def __str__(self) -> str:
         return self.text("en")

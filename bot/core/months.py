@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import InputError
+from bot.core.i18n import Message
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -31,7 +32,9 @@ class Month:
             or not 2000 <= int(match.group(1)) <= 9998
         ):
             raise InputError(
-                "'%(text)s' is not a month; write it as YYYY-MM, e.g. 2026-10.", text=text[:20]
+                Message(
+                    "'%(text)s' is not a month; write it as YYYY-MM, e.g. 2026-10.", text=text[:20]
+                )
             )
         return cls(int(match.group(1)), int(match.group(2)))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import phonenumbers
 
 from bot.core.errors import InputError
+from bot.core.i18n import Message
 
 
 def to_e164(raw: str, country: str) -> str:
@@ -12,10 +13,12 @@ def to_e164(raw: str, country: str) -> str:
         number = phonenumbers.parse(raw, country.upper())
     except phonenumbers.NumberParseException:
         raise InputError(
-            "That is not a phone number; write it like +46701234567 or 070-123 45 67."
+            Message("That is not a phone number; write it like +46701234567 or 070-123 45 67.")
         ) from None
     if not phonenumbers.is_valid_number(number):
-        raise InputError("That phone number is not valid; check the digits and the country code.")
+        raise InputError(
+            Message("That phone number is not valid; check the digits and the country code.")
+        )
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 

@@ -75,26 +75,32 @@ def holiday_name(country: str, day: date) -> str | None:
 def check_hours(day: date, minutes: int, ctx: HoursContext) -> list[Message]:
     """Raise InputError naming the first broken rule; return warnings that do not block."""
     if minutes <= 0 or minutes > DAY_LIMIT:
-        raise InputError("Hours must be more than 0 and at most 24 in a day.")
+        raise InputError(Message("Hours must be more than 0 and at most 24 in a day."))
     if minutes % QUARTER:
-        raise InputError("Hours are recorded in quarter-hour steps (0.25, 0.5, 0.75).")
+        raise InputError(Message("Hours are recorded in quarter-hour steps (0.25, 0.5, 0.75)."))
     if day > ctx.today:
         raise InputError(
-            "%(day)s is in the future; hours are recorded once they are worked.",
-            day=day.isoformat(),
+            Message(
+                "%(day)s is in the future; hours are recorded once they are worked.",
+                day=day.isoformat(),
+            )
         )
     if not ctx.activity_starts <= day <= ctx.activity_ends:
         raise InputError(
-            "%(day)s is outside the activity's period (%(starts)s to %(ends)s).",
-            day=day.isoformat(),
-            starts=ctx.activity_starts.isoformat(),
-            ends=ctx.activity_ends.isoformat(),
+            Message(
+                "%(day)s is outside the activity's period (%(starts)s to %(ends)s).",
+                day=day.isoformat(),
+                starts=ctx.activity_starts.isoformat(),
+                ends=ctx.activity_ends.isoformat(),
+            )
         )
     if ctx.person_day_minutes + minutes > DAY_LIMIT:
         raise InputError(
-            "That makes %(total)s on %(day)s; a day has 24.",
-            total=Hours(ctx.person_day_minutes + minutes),
-            day=day.isoformat(),
+            Message(
+                "That makes %(total)s on %(day)s; a day has 24.",
+                total=Hours(ctx.person_day_minutes + minutes),
+                day=day.isoformat(),
+            )
         )
     if ctx.activity_kind == "internship":
         _check_internship(day, minutes, ctx)
@@ -102,8 +108,10 @@ def check_hours(day: date, minutes: int, ctx: HoursContext) -> list[Message]:
         day_total = ctx.same_kind_day_minutes + minutes
         if day_total > 8 * 60:
             raise InputError(
-                "A training day lasts at most 8 h including breaks; this makes %(total)s.",
-                total=Hours(day_total),
+                Message(
+                    "A training day lasts at most 8 h including breaks; this makes %(total)s.",
+                    total=Hours(day_total),
+                )
             )
     if ctx.person_kind == "staff":
         return _check_staff(day, minutes, ctx)
@@ -116,15 +124,19 @@ def _check_internship(day: date, minutes: int, ctx: HoursContext) -> None:
     if day_total > day_cap * 60:
         if ctx.reduced_hours:
             raise InputError(
-                "An internship allows at most %(cap)s a day (reduced for a disability); "
-                "this makes %(total)s.",
+                Message(
+                    "An internship allows at most %(cap)s a day (reduced for a disability); "
+                    "this makes %(total)s.",
+                    cap=Hours(day_cap * 60),
+                    total=Hours(day_total),
+                )
+            )
+        raise InputError(
+            Message(
+                "An internship allows at most %(cap)s a day; this makes %(total)s.",
                 cap=Hours(day_cap * 60),
                 total=Hours(day_total),
             )
-        raise InputError(
-            "An internship allows at most %(cap)s a day; this makes %(total)s.",
-            cap=Hours(day_cap * 60),
-            total=Hours(day_total),
         )
     week_total = ctx.same_kind_week_minutes + minutes
     if week_total > week_cap * 60:
@@ -132,30 +144,38 @@ def _check_internship(day: date, minutes: int, ctx: HoursContext) -> None:
         values = {"cap": Hours(week_cap * 60), "week": week, "year": year}
         if ctx.reduced_hours:
             raise InputError(
-                "An internship allows at most %(cap)s a week (reduced for a disability); "
+                Message(
+                    "An internship allows at most %(cap)s a week (reduced for a disability); "
+                    "week %(week)s of %(year)s would have %(total)s.",
+                    total=Hours(week_total),
+                    **values,
+                )
+            )
+        raise InputError(
+            Message(
+                "An internship allows at most %(cap)s a week; "
                 "week %(week)s of %(year)s would have %(total)s.",
                 total=Hours(week_total),
                 **values,
             )
-        raise InputError(
-            "An internship allows at most %(cap)s a week; "
-            "week %(week)s of %(year)s would have %(total)s.",
-            total=Hours(week_total),
-            **values,
         )
     if not ctx.allows_holidays:
         if day.weekday() == 6:
             raise InputError(
-                "%(day)s is a Sunday; this internship does not allow Sunday work.",
-                day=day.isoformat(),
+                Message(
+                    "%(day)s is a Sunday; this internship does not allow Sunday work.",
+                    day=day.isoformat(),
+                )
             )
         name = holiday_name(ctx.country, day)
         if name:
             raise InputError(
-                "%(day)s is a public holiday (%(holiday)s); "
-                "this internship does not allow holiday work.",
-                day=day.isoformat(),
-                holiday=name,
+                Message(
+                    "%(day)s is a public holiday (%(holiday)s); "
+                    "this internship does not allow holiday work.",
+                    day=day.isoformat(),
+                    holiday=name,
+                )
             )
 
 
@@ -165,20 +185,24 @@ def _check_staff(day: date, minutes: int, ctx: HoursContext) -> list[Message]:
         day_total = ctx.person_day_minutes + minutes
         if day_total > period.staff_day_minutes:
             raise InputError(
-                "%(period)s allows staff at most %(cap)s a day; this makes %(total)s.",
-                period=period.name,
-                cap=Hours(period.staff_day_minutes),
-                total=Hours(day_total),
+                Message(
+                    "%(period)s allows staff at most %(cap)s a day; this makes %(total)s.",
+                    period=period.name,
+                    cap=Hours(period.staff_day_minutes),
+                    total=Hours(day_total),
+                )
             )
     year_total = ctx.year_minutes + minutes
     cap = period.staff_year_minutes
     if year_total > cap:
         raise InputError(
-            "%(period)s allows staff at most %(cap)s a year; %(year)s would have %(total)s.",
-            period=period.name,
-            cap=Hours(cap),
-            year=day.year,
-            total=Hours(year_total),
+            Message(
+                "%(period)s allows staff at most %(cap)s a year; %(year)s would have %(total)s.",
+                period=period.name,
+                cap=Hours(cap),
+                year=day.year,
+                total=Hours(year_total),
+            )
         )
     if year_total * 10 >= cap * 9:
         return [

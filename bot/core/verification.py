@@ -5,13 +5,54 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.core.evidence import seal_matches
+from bot.core.evidence import SignatureFields, evidence_fields, seal_matches
 from bot.core.phones import mask
 from bot.core.summary import sha256_hex
-from bot.usecases.signing.signatures import evidence_fields
-from storage.receipts import ReceiptRecord
+
+
+class SummaryFields(Protocol):
+    @property
+    def document(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def month(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def state(self) -> str: ...
+
+
+class PersonFields(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def ref(self) -> str: ...
+
+
+class ProjectFields(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def time_zone(self) -> str: ...
+
+
+class ReceiptFields(Protocol):
+    """The rows behind one receipt (``storage.receipts.ReceiptRecord`` has these)."""
+
+    @property
+    def signature(self) -> SignatureFields: ...
+    @property
+    def summary(self) -> SummaryFields: ...
+    @property
+    def person(self) -> PersonFields: ...
+    @property
+    def project(self) -> ProjectFields: ...
 
 
 @dataclass(frozen=True)
@@ -52,7 +93,7 @@ class Verification:
         }
 
 
-def verify(record: ReceiptRecord, key: bytes) -> Verification:
+def verify(record: ReceiptFields, key: bytes) -> Verification:
     signature, summary = record.signature, record.summary
     unchanged = sha256_hex(summary.document) == signature.summary_sha256 == summary.sha256
     try:

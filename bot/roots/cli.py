@@ -121,8 +121,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Library loggers below WARNING would log request URLs, and Telegram's carry the token.
-    # alembic would log every migration check, which the embedded SQLite does per command.
-    for noisy in ("httpx", "httpcore", "telegram", "twilio", "aiohttp.access", "alembic"):
+    # alembic would log every migration check, which the embedded SQLite does per command;
+    # fontTools logs each table it subsets whenever a certificate is drawn.
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "telegram",
+        "twilio",
+        "aiohttp.access",
+        "alembic",
+        "fontTools",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         if args.command == "demo":

@@ -16,6 +16,7 @@ from pathlib import Path
 from bot.commands.runner import run_command
 from bot.core.errors import InputError
 from bot.core.hours import parse_hours
+from bot.core.inbound import Inbound
 from bot.core.months import current_month
 from bot.core.verification import verify
 from bot.roots.admin import CLI
@@ -25,7 +26,7 @@ from bot.usecases.closing.month_close import close_month
 from bot.usecases.context import Core, system_clock
 from bot.usecases.recording.hours import record_hours
 from bot.usecases.roster.registry import NewPerson, add_activity, add_person, create_project
-from bot.usecases.signing.conversation import Inbound, accept_reply
+from bot.usecases.signing.conversation import accept_reply
 from notifications.console import ConsoleTransport
 from notifications.dispatcher import Dispatcher
 from notifications.transport import Envelope, Sent, Transport

@@ -1,18 +1,19 @@
 """What coordinators read: lists of activities and people, who has not signed, counts.
 
-Every function takes the reader's ``language``; references, dates and command words stay
-as they are, the prose around them is translated.
+Every function returns sentences for the reader's language; references, dates and command
+words stay as they are, the prose around them is translated.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from bot.core.i18n import Hours, Message
+from bot.core.i18n import Hours, Joined, Lines, Message, Translatable
 from bot.core.months import Month
 from bot.core.phones import mask
 from bot.usecases.closing.month_close import CloseReport
 from bot.usecases.context import Core
+from bot.usecases.roster.find import find_person
 from storage import queries
 from storage.tables import Project
 
@@ -28,8 +29,8 @@ DELIVERY_STATES = {
 }
 
 
-def describe_close(report: CloseReport, language: str) -> str:
-    lines = [
+def describe_close(report: CloseReport) -> Lines:
+    lines: list[Translatable | str] = [
         Message(
             "Closed %(month)s: %(sent)s summaries queued for signing, "
             "%(unchanged)s unchanged, %(superseded)s corrected and re-sent.",
@@ -37,22 +38,18 @@ def describe_close(report: CloseReport, language: str) -> str:
             sent=len(report.sent),
             unchanged=len(report.unchanged),
             superseded=len(report.superseded),
-        ).text(language)
+        )
     ]
     if report.withdrawn:
         lines.append(
-            Message(
-                "Withdrawn (no hours any more): %(refs)s.", refs=", ".join(report.withdrawn)
-            ).text(language)
+            Message("Withdrawn (no hours any more): %(refs)s.", refs=", ".join(report.withdrawn))
         )
     for ref, reason in report.unreachable:
-        lines.append(
-            Message("%(ref)s cannot be reached: %(reason)s.", ref=ref, reason=reason).text(language)
-        )
-    return "\n".join(lines)
+        lines.append(Message("%(ref)s cannot be reached: %(reason)s.", ref=ref, reason=reason))
+    return Lines(lines)
 
 
-async def activities(core: Core, project: Project, language: str) -> str:
+async def activities(core: Core, project: Project) -> Translatable:
     assert project.id is not None
     async with core.sessions() as session:
         rows = await queries.activities(session, project.id)
@@ -64,13 +61,13 @@ async def activities(core: Core, project: Project, language: str) -> str:
             kind=a.kind,
             first=str(a.starts_on),
             last=str(a.ends_on),
-        ).text(language)
+        )
         for a in rows
     ]
-    return "\n".join(lines) or NOTHING.text(language)
+    return Lines(lines) if lines else NOTHING
 
 
-async def people(core: Core, project: Project, language: str) -> str:
+async def people(core: Core, project: Project) -> Translatable:
     assert project.id is not None
     async with core.sessions() as session:
         rows = await queries.active_people(session, project.id)
@@ -79,12 +76,10 @@ async def people(core: Core, project: Project, language: str) -> str:
         f"{', ' + mask(p.phone) if p.phone else ''})"
         for p in rows
     ]
-    return "\n".join(lines) or NOTHING.text(language)
+    return Lines(lines) if lines else NOTHING
 
 
-async def unsigned(
-    core: Core, project: Project, month: Month, language: str
-) -> tuple[str, list[str]]:
+async def unsigned(core: Core, project: Project, month: Month) -> tuple[Translatable, list[str]]:
     """The list, with last reminder and delivery state, and the references in it."""
     assert project.id is not None
     async with core.sessions() as session:
@@ -94,8 +89,10 @@ async def unsigned(
             "Everyone with hours in %(month)s has signed, or the month is not closed yet.",
             month=str(month),
         )
-        return everyone.text(language), []
-    lines = [Message("Not signed for %(month)s: %(count)s", month=str(month), count=len(rows))]
+        return everyone, []
+    lines: list[Translatable | str] = [
+        Message("Not signed for %(month)s: %(count)s", month=str(month), count=len(rows))
+    ]
     for person, summary, delivery in rows:
         reminded = (
             Message(
@@ -120,10 +117,10 @@ async def unsigned(
                 reminded=reminded,
             )
         )
-    return "\n".join(line.text(language) for line in lines), [p.ref for p, _, _ in rows]
+    return Lines(lines), [p.ref for p, _, _ in rows]
 
 
-async def status(core: Core, project: Project, month: Month, language: str) -> str:
+async def status(core: Core, project: Project, month: Month) -> Message:
     assert project.id is not None
     async with core.sessions() as session:
         states = await queries.summary_states(session, project.id, str(month))
@@ -140,16 +137,14 @@ async def status(core: Core, project: Project, month: Month, language: str) -> s
         signed=counts.get("signed", 0),
         disputed=counts.get("disputed", 0),
         failed=deliveries.get("failed", 0) + deliveries.get("undelivered", 0),
-    ).text(language)
+    )
 
 
-async def person(
-    core: Core, project: Project, text: str, month: Month | None, language: str
-) -> str:
+async def person(core: Core, project: Project, text: str, month: Month | None) -> Translatable:
     """A person's registration and, for a month, their hours per day and activity."""
     async with core.sessions() as session:
-        found = await queries.find_person(session, project, text)
-        head = [
+        found = await find_person(session, project, text)
+        head: list[Translatable | str] = [
             Message(
                 "%(ref)s %(name)s: %(kind)s, %(language)s, via %(channel)s",
                 ref=found.ref,
@@ -157,31 +152,28 @@ async def person(
                 kind=found.kind,
                 language=found.language,
                 channel=found.channel,
-            ).text(language)
+            )
         ]
         if found.phone:
             head.append(mask(found.phone))
         if found.telegram_chat_id:
-            head.append(Message("Telegram linked").text(language))
+            head.append(Message("Telegram linked"))
         if not found.active:
-            head.append(Message("INACTIVE").text(language))
+            head.append(Message("INACTIVE"))
         if found.sms_opted_out:
-            head.append(Message("SMS opted out").text(language))
-        lines = [", ".join(head)]
+            head.append(Message("SMS opted out"))
+        registration = Joined(head, ", ")
         if month is None:
-            return lines[0]
+            return registration
+        lines: list[Translatable | str] = [registration]
         assert found.id is not None
         entries = await queries.person_entries(session, found.id, month.first_day, month.last_day)
     total = 0
     for entry, activity in entries:
-        lines.append(f"{entry.day} {activity.ref} {Hours(entry.minutes).text(language)}")
+        lines.append(Joined([f"{entry.day} {activity.ref} ", Hours(entry.minutes)]))
         total += entry.minutes
     if entries:
-        lines.append(
-            Message("%(month)s: %(hours)s in all.", month=str(month), hours=Hours(total)).text(
-                language
-            )
-        )
+        lines.append(Message("%(month)s: %(hours)s in all.", month=str(month), hours=Hours(total)))
     else:
-        lines.append(Message("No hours in %(month)s.", month=str(month)).text(language))
-    return "\n".join(lines)
+        lines.append(Message("No hours in %(month)s.", month=str(month)))
+    return Lines(lines)

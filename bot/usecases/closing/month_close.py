@@ -75,7 +75,6 @@ def issue_code(
         return signing_code, None
     render = texts.reminder if purpose == "reminder" else texts.month_end
     text = render(
-        person.language,
         project_name=project.name,
         month=Month.parse(summary.month).first_day,
         lines=summary_lines(summary.document),
@@ -83,7 +82,7 @@ def issue_code(
         code=CODE_MARKER,
         expires_at=expires_at.astimezone(ZoneInfo(project.time_zone)),
         hash_prefix=summary.sha256[:8],
-    )
+    ).text(person.language)
     outgoing = Outgoing(
         channel=route.channel,
         address=route.address,
@@ -108,11 +107,13 @@ async def close_month(
     async with transaction(core.sessions) as session:
         project = await queries.project_by_code(session, project_code)
         if project is None or project.id is None:
-            raise InputError("There is no project %(code)s.", code=project_code[:32])
+            raise InputError(Message("There is no project %(code)s.", code=project_code[:32]))
         if month >= current_month(now, project.time_zone).next():
             raise InputError(
-                "%(month)s has not started yet; a month can be closed once it has begun.",
-                month=str(month),
+                Message(
+                    "%(month)s has not started yet; a month can be closed once it has begun.",
+                    month=str(month),
+                )
             )
         if scheduled:
             session.add(
@@ -209,7 +210,7 @@ async def preview_close(core: Core, project_code: str, month: Month) -> tuple[in
     async with core.sessions() as session:
         project = await queries.project_by_code(session, project_code)
         if project is None or project.id is None:
-            raise InputError("There is no project %(code)s.", code=project_code[:32])
+            raise InputError(Message("There is no project %(code)s.", code=project_code[:32]))
         active = {p.id for p in await queries.active_people(session, project.id)}
         rows = await queries.entries_between(session, project.id, month.first_day, month.last_day)
     counted = [entry for entry, _ in rows if entry.person_id in active]

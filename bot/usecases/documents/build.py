@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 from zoneinfo import ZoneInfo
 
-from bot.commands.request import Attachment
+from bot.core.chat import Attachment
 from bot.core.errors import InputError
+from bot.core.i18n import Message
 from bot.core.months import Month
 from bot.core.verification import verify
 from bot.usecases.context import Core
@@ -21,7 +22,7 @@ from bot.usecases.documents.certificate_pdf import (
     render_certificate,
 )
 from bot.usecases.documents.month_xlsx import MonthExport, PersonMonth, render_month_xlsx
-from storage import queries
+from bot.usecases.roster.find import find_person
 from storage.month_records import month_entries, month_records
 from storage.receipts import ReceiptRecord
 from storage.tables import Project
@@ -33,14 +34,16 @@ async def certificate(
     assert project.id is not None
     zone = ZoneInfo(project.time_zone)
     async with core.sessions() as session:
-        person = await queries.find_person(session, project, person_text)
+        person = await find_person(session, project, person_text)
         assert person.id is not None
         records = await month_records(session, project.id, str(month), person.id)
     if not records:
         raise InputError(
-            "%(ref)s has no summary for %(month)s yet; /close %(month)s sends one.",
-            ref=person.ref,
-            month=str(month),
+            Message(
+                "%(ref)s has no summary for %(month)s yet; /close %(month)s sends one.",
+                ref=person.ref,
+                month=str(month),
+            )
         )
     record = records[0]
     evidence = None
@@ -111,7 +114,7 @@ async def month_export(
         )
     if not people:
         raise InputError(
-            "Nobody has hours in %(month)s; there is nothing to export.", month=str(month)
+            Message("Nobody has hours in %(month)s; there is nothing to export.", month=str(month))
         )
     made = MonthExport(project.code, project.name, month, people, entries)
     content = await asyncio.to_thread(render_month_xlsx, made, language)

@@ -9,66 +9,23 @@ the list once instead of once per mistake.
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 from collections.abc import Awaitable, Callable
 from datetime import date
-from pathlib import Path
 from typing import TypeVar
 
-from bot.commands.request import Request
-from bot.core.attendance import AttendanceSheet, LineProblem, parse_attendance, too_large
+from bot.core.attendance import AttendanceSheet, LineProblem
 from bot.core.errors import InputError
 from bot.core.i18n import Hours, Lines, Message
 from bot.usecases.context import Core
 from bot.usecases.recording.hours import record_day
-from storage import audit, queries
+from bot.usecases.roster.find import find_activity, find_person
+from storage import audit
 from storage.db import transaction
 from storage.tables import Activity, Person, Project
 
-WHAT = Message("Importing attendance lists")
 SHOWN_PROBLEMS = 200  # beyond that the list is wrong as a whole, not line by line
 
 T = TypeVar("T")
-
-
-async def import_upload(request: Request, filename: str | None, content: bytes) -> str:
-    """An uploaded list (chat) or a read file (shell), for a coordinator of the project."""
-    project = request.need("coordinator", WHAT)
-    sheet = parse_attendance(filename, content)
-    answer = await import_attendance(
-        request.core,
-        project,
-        sheet,
-        actor=request.actor.name,
-        source=filename,
-        digest=hashlib.sha256(content).hexdigest(),
-    )
-    return answer.text(request.language)
-
-
-async def import_command(request: Request) -> str:
-    """``timesign admin --project ESF-1 import list.csv``: reads a file on this machine."""
-    request.need("coordinator", WHAT)
-    if request.actor.telegram_user_id is not None:
-        # A chat must never name files on the server; it uploads the list instead.
-        raise InputError(
-            "Send the attendance list to this chat as a CSV or XLSX file; "
-            "import <file> reads files only from the shell."
-        )
-    if len(request.args) != 1:
-        raise InputError("Usage: timesign admin --project <code> import <file.csv|file.xlsx>")
-    path = Path(request.args[0])
-    try:
-        size = (await asyncio.to_thread(path.stat)).st_size
-        if (refusal := too_large(size)) is not None:
-            raise InputError(refusal)
-        content = await asyncio.to_thread(path.read_bytes)
-    except OSError as error:
-        raise InputError(
-            "Cannot read %(path)s: %(reason)s.", path=str(path), reason=error.strerror or error
-        ) from None
-    return await import_upload(request, path.name, content)
 
 
 async def _cached(
@@ -112,25 +69,27 @@ async def import_attendance(
     minutes = 0
     async with transaction(core.sessions) as session:
 
-        def find_person(text: str) -> Awaitable[Person]:
-            return queries.find_person(session, project, text)
+        def person_named(text: str) -> Awaitable[Person]:
+            return find_person(session, project, text)
 
-        def find_activity(text: str) -> Awaitable[Activity]:
-            return queries.find_activity(session, project_id, text)
+        def activity_named(text: str) -> Awaitable[Activity]:
+            return find_activity(session, project_id, text)
 
         for row in sheet.rows:
             try:
-                person = await _cached(people, row.person, find_person)
-                activity = await _cached(activities, row.activity, find_activity)
+                person = await _cached(people, row.person, person_named)
+                activity = await _cached(activities, row.activity, activity_named)
                 key = (person.id, activity.id, row.day)
                 if key in seen:
                     raise InputError(
-                        "Line %(first)s has %(person)s on %(activity)s on %(day)s already; "
-                        "write one line per person, activity and day.",
-                        first=seen[key],
-                        person=person.ref,
-                        activity=activity.ref,
-                        day=row.day.isoformat(),
+                        Message(
+                            "Line %(first)s has %(person)s on %(activity)s on %(day)s already; "
+                            "write one line per person, activity and day.",
+                            first=seen[key],
+                            person=person.ref,
+                            activity=activity.ref,
+                            day=row.day.isoformat(),
+                        )
                     )
                 recorded = await record_day(
                     session, project, person, activity, row.day, row.minutes, now=now

@@ -62,11 +62,15 @@ async def record_hours(
         ).first()
         if person is None or person.id is None:
             raise InputError(
-                "There is no person %(ref)s in %(code)s.", ref=person_ref, code=project.code
+                Message(
+                    "There is no person %(ref)s in %(code)s.", ref=person_ref, code=project.code
+                )
             )
         if activity is None or activity.id is None:
             raise InputError(
-                "There is no activity %(ref)s in %(code)s.", ref=activity_ref, code=project.code
+                Message(
+                    "There is no activity %(ref)s in %(code)s.", ref=activity_ref, code=project.code
+                )
             )
         recorded = await record_day(
             session, project, person, activity, day, minutes, now=now, correction=correction
@@ -93,10 +97,12 @@ async def refuse_signed_month(
     month = str(Month.of(day))
     if not correction and await queries.has_signed_summary(session, person.id, month):
         raise InputError(
-            "%(ref)s has signed %(month)s already; record a correction to change it "
-            "(the corrected month is sent for signing again).",
-            ref=person.ref,
-            month=month,
+            Message(
+                "%(ref)s has signed %(month)s already; record a correction to change it "
+                "(the corrected month is sent for signing again).",
+                ref=person.ref,
+                month=month,
+            )
         )
 
 

@@ -11,6 +11,7 @@ from bot.core.routing import unreachable_reason
 from bot.usecases.closing.month_close import issue_code
 from bot.usecases.context import Core
 from bot.usecases.reminding.reminders import remind_one, supersede_codes
+from bot.usecases.roster.find import find_person
 from storage import audit, queries
 from storage.db import transaction
 from storage.outbox import enqueue
@@ -21,19 +22,19 @@ async def _project(core: Core, project_code: str) -> Project:
     async with core.sessions() as session:
         project = await queries.project_by_code(session, project_code)
     if project is None or project.id is None:
-        raise InputError("There is no project %(code)s.", code=project_code)
+        raise InputError(Message("There is no project %(code)s.", code=project_code))
     return project
 
 
-async def remind_now(
-    core: Core, project_code: str, month: Month, *, actor: str, language: str = "en"
-) -> str:
+async def remind_now(core: Core, project_code: str, month: Month, *, actor: str) -> Message:
     """Remind everyone unsigned in ``month`` now; it counts toward the policy's maximum."""
     now = core.clock()
     project = await _project(core, project_code)
     if month >= current_month(now, project.time_zone).next():
         raise InputError(
-            "%(month)s has not started yet; there is nothing to sign for it.", month=str(month)
+            Message(
+                "%(month)s has not started yet; there is nothing to sign for it.", month=str(month)
+            )
         )
     async with core.sessions() as session:
         ids = (
@@ -52,7 +53,7 @@ async def remind_now(
             "Nobody in %(code)s is waiting to sign %(month)s; no reminder was sent.",
             code=project.code,
             month=str(month),
-        ).text(language)
+        )
     sent = 0
     for summary_id in ids:
         assert summary_id is not None
@@ -70,7 +71,7 @@ async def remind_now(
             month=str(month),
             code=project.code,
         )
-    return done.text(language)
+    return done
 
 
 async def reissue(
@@ -80,24 +81,25 @@ async def reissue(
     month: Month,
     *,
     actor: str,
-    language: str = "en",
-) -> str:
+) -> Message:
     """A new code for the person's unsigned summary of ``month``; older codes stop working."""
     now = core.clock()
     async with transaction(core.sessions) as session:
         project = await queries.project_by_code(session, project_code)
         if project is None or project.id is None:
-            raise InputError("There is no project %(code)s.", code=project_code)
-        person = await queries.find_person(session, project, person_ref)
+            raise InputError(Message("There is no project %(code)s.", code=project_code))
+        person = await find_person(session, project, person_ref)
         summary = (await queries.open_summaries(session, project.id, str(month))).get(
             person.id or 0
         )
         who = f"{person.ref} {person.name}"
         if summary is None:
             raise InputError(
-                "%(who)s has no summary for %(month)s; close the month first.",
-                who=who,
-                month=str(month),
+                Message(
+                    "%(who)s has no summary for %(month)s; close the month first.",
+                    who=who,
+                    month=str(month),
+                )
             )
         if summary.state != "sent":
             raise InputError(_already(summary.state, who, str(month)))
@@ -105,10 +107,12 @@ async def reissue(
         signing_code, outgoing = issue_code(core, project, person, summary, now, purpose="reissue")
         if outgoing is None:
             raise InputError(
-                "%(who)s cannot be reached (%(reason)s); "
-                "add a phone number or a Telegram link first.",
-                who=who,
-                reason=unreachable_reason(person),
+                Message(
+                    "%(who)s cannot be reached (%(reason)s); "
+                    "add a phone number or a Telegram link first.",
+                    who=who,
+                    reason=unreachable_reason(person),
+                )
             )
         session.add(signing_code)
         enqueue(session, outgoing, now=now)
@@ -125,7 +129,7 @@ async def reissue(
         "A new code for %(month)s is on its way to %(who)s; the old one no longer works.",
         month=str(month),
         who=who,
-    ).text(language)
+    )
 
 
 def _already(state: str, who: str, month: str) -> Message:

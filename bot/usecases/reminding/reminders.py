@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core import coordinator_notices as coordinator_texts
+from bot.core import coordinator_notices
 from bot.core import participant_texts as texts
 from bot.core.months import Month
 from bot.core.reminders import next_reminder, policy_of
@@ -136,14 +136,13 @@ async def _reminder_message(
         return None
     live = code.expires_at if code is not None and code.state == "active" else None
     text = texts.reminder_without_code(
-        person.language,
         project_name=project.name,
         month=Month.parse(summary.month).first_day,
         lines=summary_lines(summary.document),
         total_minutes=summary.total_minutes,
         expires_at=live.astimezone(ZoneInfo(project.time_zone)) if live else None,
         hash_prefix=summary.sha256[:8],
-    )
+    ).text(person.language)
     return Outgoing(
         channel=route.channel,
         address=route.address,
@@ -195,8 +194,8 @@ async def tell_unsigned_once(core: Core, project_id: int, month: str, now: datet
                 await notices.tell_coordinators(
                     session,
                     project_id,
-                    lambda lang: coordinator_texts.unsigned_list(
-                        lang, month=Month.parse(month).first_day, people=people
+                    coordinator_notices.unsigned_list(
+                        month=Month.parse(month).first_day, people=people
                     ),
                     now=now,
                 )

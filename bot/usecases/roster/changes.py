@@ -12,9 +12,11 @@ from datetime import date
 from sqlmodel import col, select
 
 from bot.core.errors import InputError
+from bot.core.i18n import Message
 from bot.core.phones import to_e164
 from bot.usecases.context import Core
 from bot.usecases.recording.hours import refuse_signed_month
+from bot.usecases.roster.find import find_activity, find_person
 from bot.usecases.roster.registry import LANGUAGES
 from storage import audit, queries
 from storage.db import transaction
@@ -30,12 +32,14 @@ async def end_activity(
     now = core.clock()
     async with transaction(core.sessions) as session:
         assert project.id is not None
-        activity = await queries.find_activity(session, project.id, text)
+        activity = await find_activity(session, project.id, text)
         if ends_on < activity.starts_on:
             raise InputError(
-                "%(ref)s starts on %(day)s; it cannot end before.",
-                ref=activity.ref,
-                day=activity.starts_on.isoformat(),
+                Message(
+                    "%(ref)s starts on %(day)s; it cannot end before.",
+                    ref=activity.ref,
+                    day=activity.starts_on.isoformat(),
+                )
             )
         later = await session.exec(
             select(col(TimeEntry.day)).where(
@@ -44,9 +48,11 @@ async def end_activity(
         )
         if (day := later.first()) is not None:
             raise InputError(
-                "%(ref)s has hours on %(day)s; delete them before ending it earlier.",
-                ref=activity.ref,
-                day=day.isoformat(),
+                Message(
+                    "%(ref)s has hours on %(day)s; delete them before ending it earlier.",
+                    ref=activity.ref,
+                    day=day.isoformat(),
+                )
             )
         activity.ends_on = ends_on
         session.add(activity)
@@ -66,10 +72,10 @@ async def edit_person(
     core: Core, project: Project, text: str, field: str, value: str, *, actor: str
 ) -> Person:
     if field not in EDITABLE:
-        raise InputError("You can edit %(fields)s.", fields=", ".join(EDITABLE))
+        raise InputError(Message("You can edit %(fields)s.", fields=", ".join(EDITABLE)))
     now = core.clock()
     async with transaction(core.sessions) as session:
-        person = await queries.find_person(session, project, text)
+        person = await find_person(session, project, text)
         if field == "phone":
             phone = to_e164(value, project.country)
             other = await session.exec(
@@ -78,21 +84,25 @@ async def edit_person(
                 )
             )
             if (ref := other.first()) is not None:
-                raise InputError("That phone number belongs to %(ref)s already.", ref=ref)
+                raise InputError(Message("That phone number belongs to %(ref)s already.", ref=ref))
             person.phone = phone
         elif field == "language":
             if value not in LANGUAGES:
                 raise InputError(
-                    "The language must be one of %(languages)s.", languages=", ".join(LANGUAGES)
+                    Message(
+                        "The language must be one of %(languages)s.", languages=", ".join(LANGUAGES)
+                    )
                 )
             person.language = value
         else:
             if value not in CHANNELS:
-                raise InputError("The channel is sms or telegram.")
+                raise InputError(Message("The channel is sms or telegram."))
             if value == "telegram" and person.telegram_chat_id is None:
                 raise InputError(
-                    "%(ref)s has not linked Telegram yet; send them /person invite %(ref)s.",
-                    ref=person.ref,
+                    Message(
+                        "%(ref)s has not linked Telegram yet; send them /person invite %(ref)s.",
+                        ref=person.ref,
+                    )
                 )
             person.channel = value
         session.add(person)
@@ -112,9 +122,9 @@ async def edit_person(
 async def deactivate_person(core: Core, project: Project, text: str, *, actor: str) -> Person:
     now = core.clock()
     async with transaction(core.sessions) as session:
-        person = await queries.find_person(session, project, text)
+        person = await find_person(session, project, text)
         if not person.active:
-            raise InputError("%(ref)s is inactive already.", ref=person.ref)
+            raise InputError(Message("%(ref)s is inactive already.", ref=person.ref))
         person.active = False
         person.invite_token = None
         session.add(person)
@@ -133,9 +143,9 @@ async def new_invite(core: Core, project: Project, text: str, *, actor: str) -> 
     """A fresh one-time invite token (an invite works once; a new one replaces the old)."""
     now = core.clock()
     async with transaction(core.sessions) as session:
-        person = await queries.find_person(session, project, text)
+        person = await find_person(session, project, text)
         if not person.active:
-            raise InputError("%(ref)s is inactive.", ref=person.ref)
+            raise InputError(Message("%(ref)s is inactive.", ref=person.ref))
         token = secrets.token_urlsafe(24)
         person.invite_token = token
         session.add(person)
@@ -163,18 +173,20 @@ async def delete_day(
     now = core.clock()
     async with transaction(core.sessions) as session:
         assert project.id is not None
-        person = await queries.find_person(session, project, person_text)
-        activity = await queries.find_activity(session, project.id, activity_text)
+        person = await find_person(session, project, person_text)
+        activity = await find_activity(session, project.id, activity_text)
         assert person.id is not None
         await refuse_signed_month(session, person, day, correction=correction)
         assert activity.id is not None
         entry = await queries.entry_on(session, person.id, activity.id, day)
         if entry is None:
             raise InputError(
-                "%(ref)s has no hours on %(activity)s on %(day)s.",
-                ref=person.ref,
-                activity=activity.ref,
-                day=day.isoformat(),
+                Message(
+                    "%(ref)s has no hours on %(activity)s on %(day)s.",
+                    ref=person.ref,
+                    activity=activity.ref,
+                    day=day.isoformat(),
+                )
             )
         await session.delete(entry)
         audit.record(

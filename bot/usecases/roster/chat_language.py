@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.access import Actor
 from bot.core.errors import InputError
-from bot.core.i18n import LANGUAGES, Message
+from bot.core.i18n import LANGUAGES, Message, Rendered, Translatable
 from bot.usecases.context import Core
 from storage import audit
 from storage.db import dialect_insert, transaction
@@ -40,18 +40,18 @@ async def answer_language(session: AsyncSession, actor: Actor, project: Project 
     return language
 
 
-async def choose_language(core: Core, actor: Actor, args: list[str], current: str) -> str:
+async def choose_language(core: Core, actor: Actor, args: list[str], current: str) -> Translatable:
     """``/language [sv|en|pl]``: show or set the language this user reads."""
     if actor.telegram_user_id is None:
-        raise InputError("The shell answers in English; /language is for the chat.")
+        raise InputError(Message("The shell answers in English; /language is for the chat."))
     if not args:
         return Message(
             "Answers here are in %(language)s. Change it with /language sv, en or pl.",
             language=Locale.parse(current).get_display_name(current),
-        ).text(current)
+        )
     language = args[0].lower()
     if len(args) != 1 or language not in LANGUAGES:
-        raise InputError("Usage: /language sv|en|pl")
+        raise InputError(Message("Usage: /language sv|en|pl"))
     now = core.clock()
     async with transaction(core.sessions) as session:
         # An upsert: two /language messages sent at once must not collide on the row.
@@ -71,4 +71,5 @@ async def choose_language(core: Core, actor: Actor, args: list[str], current: st
             .values(language=language)
         )
         audit.record(session, at=now, actor=actor.name, action="chat.language", language=language)
-    return Message("From now on I answer in English.").text(language)
+    # In the language just chosen, not the one the command was asked in.
+    return Rendered(Message("From now on I answer in English.").text(language))

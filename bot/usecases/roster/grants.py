@@ -50,10 +50,10 @@ async def grant(
         )
 
 
-async def use_project(core: Core, actor: Actor, args: list[str], language: str) -> str:
+async def use_project(core: Core, actor: Actor, args: list[str]) -> Message:
     """``/project use <code>``: only a project where the actor has a role (or a superuser)."""
     if len(args) != 1:
-        raise InputError("Usage: %(usage)s", usage="/project use <code>")
+        raise InputError(Message("Usage: %(usage)s", usage="/project use <code>"))
     now = core.clock()
     async with transaction(core.sessions) as session:
         project = await queries.project_by_code(session, args[0].upper())
@@ -79,4 +79,4 @@ async def use_project(core: Core, actor: Actor, args: list[str], language: str) 
             code=project.code,
             name=project.name,
             role=ROLE_NAMES[role],
-        ).text(language)
+        )

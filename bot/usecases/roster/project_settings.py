@@ -20,24 +20,33 @@ def parse_window(text: str) -> tuple[int, int]:
     """``9-19``: reminders from 09:00 up to (not including) 19:00, local time."""
     match = _HOURS.match(text)
     if not match:
-        raise InputError("'%(text)s' is not an hour window; write it like 9-19.", text=text[:20])
+        raise InputError(
+            Message("'%(text)s' is not an hour window; write it like 9-19.", text=text[:20])
+        )
     start, end = int(match.group(1)), int(match.group(2))
     if not 0 <= start < end <= 24:
-        raise InputError("The window's first hour must come before its last, within 0-24.")
+        raise InputError(Message("The window's first hour must come before its last, within 0-24."))
     return start, end
 
 
 def parse_clock(text: str) -> time:
     match = _CLOCK.match(text)
     if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-        raise InputError("'%(text)s' is not a time of day; write it like 08:00.", text=text[:20])
+        raise InputError(
+            Message("'%(text)s' is not a time of day; write it like 08:00.", text=text[:20])
+        )
     return time(int(match.group(1)), int(match.group(2)))
 
 
 def _whole(text: str, what: Message, low: int, high: int) -> int:
     if not text.isdigit() or not low <= int(text) <= high:
         raise InputError(
-            "%(what)s is a whole number from %(low)s to %(high)s.", what=what, low=low, high=high
+            Message(
+                "%(what)s is a whole number from %(low)s to %(high)s.",
+                what=what,
+                low=low,
+                high=high,
+            )
         )
     return int(text)
 
@@ -63,7 +72,7 @@ async def set_close(core: Core, project: Project, args: list[str], *, actor: str
             "close_time": parse_clock(args[1]),
         }
     else:
-        raise InputError("Usage: /project set close <day 1-31> <HH:MM> | off")
+        raise InputError(Message("Usage: /project set close <day 1-31> <HH:MM> | off"))
     return await _update(core, project, values, action="project.close_schedule", actor=actor)
 
 
@@ -88,8 +97,8 @@ async def _update(
     return current
 
 
-def describe(project: Project, language: str) -> str:
-    """The project's settings, in ``language``."""
+def describe(project: Project) -> Lines:
+    """The project's settings, as a coordinator reads them."""
     close = (
         Message(
             "day %(day)s of the next month at %(time)s",
@@ -124,4 +133,4 @@ def describe(project: Project, language: str) -> str:
             ),
             Message("Scheduled close: %(close)s.", close=close),
         ]
-    ).text(language)
+    )

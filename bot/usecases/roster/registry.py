@@ -17,6 +17,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.errors import InputError, ProtectedIdentityError
+from bot.core.i18n import Message
 from bot.core.phones import to_e164
 from bot.usecases.context import Core
 from storage import audit, queries
@@ -50,19 +51,21 @@ async def create_project(
 ) -> Project:
     code = code.strip().upper()
     if not code or len(code) > 32 or not all(c.isalnum() or c in "-_" for c in code):
-        raise InputError("A project code is 1 to 32 letters, digits, - or _, e.g. ESF-1.")
+        raise InputError(Message("A project code is 1 to 32 letters, digits, - or _, e.g. ESF-1."))
     if not name.strip():
-        raise InputError("Give the project a name.")
+        raise InputError(Message("Give the project a name."))
     try:
         ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise InputError(
-            "'%(zone)s' is not a time zone; use e.g. Europe/Stockholm.", zone=time_zone[:40]
+            Message(
+                "'%(zone)s' is not a time zone; use e.g. Europe/Stockholm.", zone=time_zone[:40]
+            )
         ) from None
     now = core.clock()
     async with transaction(core.sessions) as session:
         if await queries.project_by_code(session, code) is not None:
-            raise InputError("A project with code %(code)s exists already.", code=code)
+            raise InputError(Message("A project with code %(code)s exists already.", code=code))
         project = Project(
             code=code,
             name=name.strip()[:200],
@@ -82,7 +85,7 @@ async def create_project(
 async def existing_project(session: AsyncSession, code: str) -> Project:
     project = await queries.project_by_code(session, code)
     if project is None:
-        raise InputError("There is no project %(code)s.", code=code)
+        raise InputError(Message("There is no project %(code)s.", code=code))
     return project
 
 
@@ -97,11 +100,13 @@ async def add_activity(
     actor: str,
 ) -> Activity:
     if kind not in ACTIVITY_KINDS:
-        raise InputError("The kind must be one of %(kinds)s.", kinds=", ".join(ACTIVITY_KINDS))
+        raise InputError(
+            Message("The kind must be one of %(kinds)s.", kinds=", ".join(ACTIVITY_KINDS))
+        )
     if ends_on < starts_on:
-        raise InputError("The activity ends before it starts; check the dates.")
+        raise InputError(Message("The activity ends before it starts; check the dates."))
     if not name.strip():
-        raise InputError("Give the activity a name.")
+        raise InputError(Message("Give the activity a name."))
     now = core.clock()
     async with transaction(core.sessions) as session:
         project = await existing_project(session, project_code)
@@ -135,17 +140,19 @@ async def add_person(core: Core, project_code: str, new: NewPerson, *, actor: st
     if new.protected_identity:
         # Refused before any lookup or write: nothing about this person may be stored.
         raise ProtectedIdentityError(
-            "People with protected identity must not be registered in a digital "
-            "time-reporting system; report their time on paper and to SCB only."
+            Message(
+                "People with protected identity must not be registered in a digital "
+                "time-reporting system; report their time on paper and to SCB only."
+            )
         )
     if new.kind not in PERSON_KINDS:
-        raise InputError("A person is a participant or staff.")
+        raise InputError(Message("A person is a participant or staff."))
     if new.language is not None and new.language not in LANGUAGES:
         raise InputError(
-            "The language must be one of %(languages)s.", languages=", ".join(LANGUAGES)
+            Message("The language must be one of %(languages)s.", languages=", ".join(LANGUAGES))
         )
     if not new.name.strip():
-        raise InputError("Give the person's name.")
+        raise InputError(Message("Give the person's name."))
     now = core.clock()
     async with transaction(core.sessions) as session:
         project = await existing_project(session, project_code)
@@ -156,7 +163,7 @@ async def add_person(core: Core, project_code: str, new: NewPerson, *, actor: st
                 select(Person.ref).where(Person.project_id == project.id, Person.phone == phone)
             )
             if (ref := taken.first()) is not None:
-                raise InputError("That phone number belongs to %(ref)s already.", ref=ref)
+                raise InputError(Message("That phone number belongs to %(ref)s already.", ref=ref))
         count = await session.exec(
             select(sa.func.count()).select_from(Person).where(Person.project_id == project.id)
         )

@@ -36,7 +36,7 @@ async def link_by_token(core: Core, token: str, chat_id: int, language: str) -> 
             )
         ).first()
         if found is None:
-            return LinkResult(False, texts.telegram_link_invalid(language))
+            return LinkResult(False, texts.TELEGRAM_LINK_INVALID.text(language))
         person, project = found
         _link(person, chat_id)
         session.add(person)
@@ -51,7 +51,9 @@ async def link_by_token(core: Core, token: str, chat_id: int, language: str) -> 
         )
         return LinkResult(
             True,
-            texts.telegram_linked(person.language, name=person.name, project_name=project.name),
+            texts.telegram_linked(name=person.name, project_name=project.name).text(
+                person.language
+            ),
         )
 
 
@@ -59,14 +61,14 @@ async def link_by_contact(
     core: Core, phone: str, chat_id: int, *, own_contact: bool, language: str
 ) -> LinkResult:
     if not own_contact:
-        return LinkResult(False, texts.telegram_contact_not_own(language))
+        return LinkResult(False, texts.TELEGRAM_CONTACT_NOT_OWN.text(language))
     now = core.clock()
     e164 = try_e164(phone if phone.startswith("+") else f"+{phone}", "SE")
     async with transaction(core.sessions) as session:
         people = list(await queries.people_by_address(session, "sms", e164)) if e164 else []
         if not people:
             # Same answer as any unknown sender: reveals nothing about who is registered.
-            return LinkResult(False, texts.unknown_sender(language))
+            return LinkResult(False, texts.UNKNOWN_SENDER.text(language))
         for person in people:
             _link(person, chat_id)
             session.add(person)
@@ -83,7 +85,8 @@ async def link_by_contact(
         assert project is not None
         first = people[0]
         return LinkResult(
-            True, texts.telegram_linked(first.language, name=first.name, project_name=project.name)
+            True,
+            texts.telegram_linked(name=first.name, project_name=project.name).text(first.language),
         )
 
 

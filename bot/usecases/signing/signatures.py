@@ -8,36 +8,21 @@ win (the others see zero rows changed), and signatures are unique per summary.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core import coordinator_notices as coordinator_texts
+from bot.core import coordinator_notices
 from bot.core import participant_texts as texts
 from bot.core.codes import code_matches
-from bot.core.evidence import new_receipt, seal
+from bot.core.evidence import evidence_fields, new_receipt, seal
+from bot.core.inbound import Inbound
 from bot.core.months import Month
+from bot.core.reply_outcomes import Outcome, ReplyResult
 from bot.usecases.context import Core
 from storage import audit, notices, queries
 from storage.tables import MonthlySummary, Person, Signature, SigningCode
-
-if TYPE_CHECKING:
-    from bot.usecases.signing.conversation import Inbound
-
-
-def evidence_fields(signature: Signature) -> dict[str, object]:
-    """The fields a seal covers; the receipt page recomputes the seal from these."""
-    return {
-        "summary_id": signature.summary_id,
-        "summary_sha256": signature.summary_sha256,
-        "channel": signature.channel,
-        "sender": signature.sender,
-        "provider_message_id": signature.provider_message_id,
-        "signed_at": signature.signed_at.isoformat(),
-        "receipt": signature.receipt,
-    }
 
 
 async def sign_with_code(
@@ -47,8 +32,7 @@ async def sign_with_code(
     typed: str,
     people: list[Person],
     now: datetime,
-) -> tuple[str, str]:
-    language = people[0].language
+) -> ReplyResult:
     person_ids = [p.id for p in people if p.id is not None]
     codes = await queries.codes_with_summaries(session, person_ids)
     for code, summary in codes:
@@ -58,18 +42,18 @@ async def sign_with_code(
             continue
         month = Month.parse(summary.month).first_day
         if code.state == "superseded" or summary.state == "superseded":
-            return "superseded", texts.code_superseded(language)
+            return ReplyResult(Outcome.SUPERSEDED, texts.CODE_SUPERSEDED)
         if code.state == "used":
-            return await _already_signed(core, session, summary, language)
+            return await _already_signed(core, session, summary)
         if code.expires_at <= now:
-            return "expired", texts.code_expired(language)
+            return ReplyResult(Outcome.EXPIRED, texts.CODE_EXPIRED)
         won = await session.exec(
             sa.update(MonthlySummary)
             .where(col(MonthlySummary.id) == summary.id, col(MonthlySummary.state) == "sent")
             .values(state="signed", state_changed_at=now)
         )
         if won.rowcount != 1:
-            return await _already_signed(core, session, summary, language)
+            return await _already_signed(core, session, summary)
         await session.exec(
             sa.update(SigningCode).where(col(SigningCode.id) == code.id).values(state="used")
         )
@@ -97,23 +81,21 @@ async def sign_with_code(
             receipt=signature.receipt,
         )
         url = core.receipt_url(signature.receipt)
-        return "signed", texts.signed(
-            language, month=month, receipt=signature.receipt, receipt_url=url
+        return ReplyResult(
+            Outcome.SIGNED, texts.signed(month=month, receipt=signature.receipt, receipt_url=url)
         )
 
     live = [c for c, _ in codes if c.state == "active" and c.expires_at > now]
     if live:
-        return await _count_wrong_try(session, [c.id for c in live if c.id is not None], language)
+        return await _count_wrong_try(session, [c.id for c in live if c.id is not None])
     if any(c.state == "active" for c, _ in codes):
-        return "expired", texts.code_expired(language)
+        return ReplyResult(Outcome.EXPIRED, texts.CODE_EXPIRED)
     if codes and codes[0][0].state == "dead":
-        return "dead", texts.code_dead(language)
-    return "nothing_pending", texts.nothing_pending(language)
+        return ReplyResult(Outcome.DEAD, texts.CODE_DEAD)
+    return ReplyResult(Outcome.NOTHING_PENDING, texts.NOTHING_PENDING)
 
 
-async def _count_wrong_try(
-    session: AsyncSession, code_ids: list[int], language: str
-) -> tuple[str, str]:
+async def _count_wrong_try(session: AsyncSession, code_ids: list[int]) -> ReplyResult:
     # One atomic decrement per reply: concurrent wrong replies cannot share a try.
     await session.exec(
         sa.update(SigningCode)
@@ -130,27 +112,26 @@ async def _count_wrong_try(
     )
     tries_left = left.one()
     if not tries_left:
-        return "dead", texts.code_dead(language)
-    return "wrong_code", texts.wrong_code(language, tries_left=int(tries_left))
+        return ReplyResult(Outcome.DEAD, texts.CODE_DEAD)
+    return ReplyResult(Outcome.WRONG_CODE, texts.wrong_code(tries_left=int(tries_left)))
 
 
 async def _already_signed(
-    core: Core, session: AsyncSession, summary: MonthlySummary, language: str
-) -> tuple[str, str]:
+    core: Core, session: AsyncSession, summary: MonthlySummary
+) -> ReplyResult:
     assert summary.id is not None
     signature = await queries.signature_for(session, summary.id)
     if signature is None:  # lost the race to a dispute or a correction
-        return "nothing_pending", texts.nothing_pending(language)
+        return ReplyResult(Outcome.NOTHING_PENDING, texts.NOTHING_PENDING)
     month = Month.parse(summary.month).first_day
     url = core.receipt_url(signature.receipt)
-    text = texts.already_signed(language, month=month, receipt=signature.receipt, receipt_url=url)
-    return "already_signed", text
+    text = texts.already_signed(month=month, receipt=signature.receipt, receipt_url=url)
+    return ReplyResult(Outcome.ALREADY_SIGNED, text)
 
 
 async def dispute(
     session: AsyncSession, people: list[Person], reason: str | None, now: datetime
-) -> tuple[str, str]:
-    language = people[0].language
+) -> ReplyResult:
     person_ids = [p.id for p in people if p.id is not None]
     pending = (
         await session.exec(
@@ -163,16 +144,16 @@ async def dispute(
         )
     ).first()
     if pending is None:
-        return "nothing_pending", texts.nothing_pending(language)
+        return ReplyResult(Outcome.NOTHING_PENDING, texts.NOTHING_PENDING)
     if not reason:
-        return "dispute_needs_reason", texts.dispute_needs_reason(language)
+        return ReplyResult(Outcome.DISPUTE_NEEDS_REASON, texts.DISPUTE_NEEDS_REASON)
     won = await session.exec(
         sa.update(MonthlySummary)
         .where(col(MonthlySummary.id) == pending.id, col(MonthlySummary.state) == "sent")
         .values(state="disputed", dispute_reason=reason, state_changed_at=now)
     )
     if won.rowcount != 1:
-        return "nothing_pending", texts.nothing_pending(language)
+        return ReplyResult(Outcome.NOTHING_PENDING, texts.NOTHING_PENDING)
     await session.exec(
         sa.update(SigningCode)
         .where(col(SigningCode.summary_id) == pending.id, col(SigningCode.state) == "active")
@@ -192,14 +173,14 @@ async def dispute(
     await notices.tell_coordinators(
         session,
         pending.project_id,
-        lambda lang: coordinator_texts.dispute(
-            lang, person_ref=person.ref, person_name=person.name, month=month, reason=reason
+        coordinator_notices.dispute(
+            person_ref=person.ref, person_name=person.name, month=month, reason=reason
         ),
         now=now,
         # Opens the disputed hours, day by day, for a correction.
         buttons=((f"{person.ref} {pending.month}", f"hours show {person.ref} {pending.month}"),),
     )
-    return "disputed", texts.disputed(language, month=month)
+    return ReplyResult(Outcome.DISPUTED, texts.disputed(month=month))
 
 
 def _ref(people: list[Person], person_id: int) -> str:

@@ -1,0 +1,33 @@
+"""What a participant's reply did, as one typed value: the outcome names it for the
+inbound record and the metrics, the text is what the participant reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.core.i18n import Translatable
+
+
+class Outcome(StrEnum):
+    SIGNED = "signed"
+    ALREADY_SIGNED = "already_signed"
+    WRONG_CODE = "wrong_code"
+    DEAD = "dead"
+    EXPIRED = "expired"
+    SUPERSEDED = "superseded"
+    NOTHING_PENDING = "nothing_pending"
+    DISPUTED = "disputed"
+    DISPUTE_NEEDS_REASON = "dispute_needs_reason"
+    HELP = "help"
+    OPTED_OUT = "opted_out"
+    OPTED_IN = "opted_in"
+    UNKNOWN_SENDER = "unknown_sender"
+    NOT_UNDERSTOOD = "not_understood"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class ReplyResult:
+    outcome: Outcome
+    text: Translatable
