@@ -33,6 +33,7 @@ from bot.core.errors import InputError
 from bot.core.i18n import LANGUAGES, Message
 from bot.core.inbound import Inbound
 from bot.core.paging import pages
+from bot.core.states import Channel
 from bot.usecases.context import Core
 from bot.usecases.signing.conversation import accept_reply
 from bot.usecases.signing.linking import link_by_contact, link_by_token
@@ -149,13 +150,13 @@ class _Handlers:
 
         A file follows the text as a document, captioned with its name."""
         outgoing = [
-            Outgoing(channel="telegram", address=str(chat_id), text=page, purpose="reply")
+            Outgoing(channel=Channel.TELEGRAM, address=str(chat_id), text=page, purpose="reply")
             for page in pages(reply.text)
         ]
         if reply.attachment is not None:
             outgoing.append(
                 Outgoing(
-                    channel="telegram",
+                    channel=Channel.TELEGRAM,
                     address=str(chat_id),
                     text=reply.attachment.name,
                     purpose="reply",
@@ -242,7 +243,7 @@ class _Handlers:
             return
         # Without a token: offer to match the person by their own phone number.
         welcome = Outgoing(
-            channel="telegram",
+            channel=Channel.TELEGRAM,
             address=str(chat_id),
             text=participant_texts.TELEGRAM_WELCOME.text(language),
             purpose="reply",
@@ -263,7 +264,7 @@ class _Handlers:
             language=_language(update),
         )
         answer = Outgoing(
-            channel="telegram",
+            channel=Channel.TELEGRAM,
             address=str(update.effective_chat.id),
             text=result.text,
             purpose="reply",
@@ -277,7 +278,7 @@ class _Handlers:
         answer = await accept_reply(
             self._core,
             Inbound(
-                channel="telegram",
+                channel=Channel.TELEGRAM,
                 provider_id=str(update.update_id),
                 sender=str(update.effective_chat.id),
                 text=message.text,
@@ -285,7 +286,7 @@ class _Handlers:
             ),
             queue_answer=True,
         )
-        metrics.REPLIES.labels(channel="telegram", outcome=answer.outcome).inc()
+        metrics.REPLIES.labels(channel=Channel.TELEGRAM, outcome=answer.outcome).inc()
         if answer.outbox_id is not None:
             await self._dispatcher.deliver_now(answer.outbox_id)
 

@@ -16,7 +16,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.core.inbound import Inbound
-from bot.core.states import OutboxState
+from bot.core.states import Channel, OutboxState
 from bot.usecases.delivery.reports import record_report
 from bot.usecases.signing.conversation import accept_reply
 from handlers import metrics
@@ -70,10 +70,10 @@ async def inbound_sms(request: web.Request) -> web.Response:
     sid, sender = _required(params, "MessageSid", "From")
     answer = await accept_reply(
         request.app[CORE],
-        Inbound(channel="sms", provider_id=sid, sender=sender, text=params.get("Body", "")),
+        Inbound(channel=Channel.SMS, provider_id=sid, sender=sender, text=params.get("Body", "")),
         queue_answer=False,
     )
-    metrics.REPLIES.labels(channel="sms", outcome=answer.outcome).inc()
+    metrics.REPLIES.labels(channel=Channel.SMS, outcome=answer.outcome).inc()
     twiml = MessagingResponse()
     if answer.text:
         twiml.message(answer.text)

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.states import SummaryState
 from storage.tables import Activity, MonthlySummary, Person, Signature, TimeEntry
 
 
@@ -30,7 +31,7 @@ async def month_records(
         .where(
             MonthlySummary.project_id == project_id,
             MonthlySummary.month == month,
-            MonthlySummary.state != "superseded",
+            MonthlySummary.state != SummaryState.SUPERSEDED,
         )
         .order_by(col(Person.ref), col(MonthlySummary.version).desc())
     )

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.i18n import Translatable
+from bot.core.states import Channel
 from storage import queries
 from storage.outbox import Outgoing, enqueue
 
@@ -27,7 +28,7 @@ async def tell_coordinators(
         enqueue(
             session,
             Outgoing(
-                channel="telegram",
+                channel=Channel.TELEGRAM,
                 address=str(coordinator.telegram_user_id),
                 text=notice.text(coordinator.language),
                 purpose="coordinator",

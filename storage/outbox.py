@@ -18,15 +18,21 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.sms_segments import fit_sms
+from bot.core.states import Channel, OutboxState
 from storage.db import SessionFactory, transaction
 from storage.tables import OutboxAttachment, OutboxMessage
 
-QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+QUEUED, SENDING, SENT, FAILED = (
+    OutboxState.QUEUED,
+    OutboxState.SENDING,
+    OutboxState.SENT,
+    OutboxState.FAILED,
+)
 
 
 @dataclass(frozen=True)
 class Outgoing:
-    channel: str
+    channel: Channel
     address: str
     text: str
     purpose: str

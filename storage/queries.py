@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.states import OutboxState, SummaryState
 from storage.tables import (
     Activity,
     ChatProject,
@@ -22,7 +23,7 @@ from storage.tables import (
     TimeEntry,
 )
 
-OPEN_STATES = ("sent", "signed", "disputed")
+OPEN_STATES = (SummaryState.SENT, SummaryState.SIGNED, SummaryState.DISPUTED)
 
 
 async def project_by_code(session: AsyncSession, code: str) -> Project | None:
@@ -138,7 +139,7 @@ async def has_signed_summary(session: AsyncSession, person_id: int, month: str) 
     query = select(MonthlySummary.id).where(
         MonthlySummary.person_id == person_id,
         MonthlySummary.month == month,
-        MonthlySummary.state == "signed",
+        MonthlySummary.state == SummaryState.SIGNED,
     )
     return (await session.exec(query)).first() is not None
 
@@ -191,7 +192,7 @@ async def activities_named(
 
 async def unsigned(
     session: AsyncSession, project_id: int, month: str
-) -> list[tuple[Person, MonthlySummary, str | None]]:
+) -> list[tuple[Person, MonthlySummary, OutboxState | None]]:
     """People whose current summary of ``month`` waits for a signature, with delivery state."""
     query = (
         select(Person, MonthlySummary)
@@ -199,13 +200,13 @@ async def unsigned(
         .where(
             MonthlySummary.project_id == project_id,
             MonthlySummary.month == month,
-            MonthlySummary.state == "sent",
+            MonthlySummary.state == SummaryState.SENT,
         )
         .order_by(col(Person.ref))
     )
     rows = (await session.exec(query)).all()
     ids = [s.id for _, s in rows]
-    latest: dict[int, str] = {}
+    latest: dict[int, OutboxState] = {}
     messages = await session.exec(
         select(OutboxMessage.summary_id, OutboxMessage.state)
         .where(col(OutboxMessage.summary_id).in_(ids))
@@ -213,20 +214,22 @@ async def unsigned(
     )
     for summary_id, state in messages.all():
         if summary_id is not None:
-            latest[summary_id] = state
+            latest[summary_id] = OutboxState(state)
     return [(p, s, latest.get(s.id or 0)) for p, s in rows]
 
 
-async def summary_states(session: AsyncSession, project_id: int, month: str) -> list[str]:
+async def summary_states(session: AsyncSession, project_id: int, month: str) -> list[SummaryState]:
     query = select(MonthlySummary.state).where(
         MonthlySummary.project_id == project_id,
         MonthlySummary.month == month,
         col(MonthlySummary.state).in_(OPEN_STATES),
     )
-    return list((await session.exec(query)).all())
+    return [SummaryState(state) for state in (await session.exec(query)).all()]
 
 
-async def delivery_states(session: AsyncSession, project_id: int, month: str) -> dict[str, int]:
+async def delivery_states(
+    session: AsyncSession, project_id: int, month: str
+) -> dict[OutboxState, int]:
     """The latest message state of each current summary of ``month``, counted."""
     query = (
         select(OutboxMessage.summary_id, OutboxMessage.state)
@@ -238,8 +241,9 @@ async def delivery_states(session: AsyncSession, project_id: int, month: str) ->
         )
         .order_by(col(OutboxMessage.id))
     )
-    latest = {summary_id: state for summary_id, state in (await session.exec(query)).all()}
-    counts: dict[str, int] = {}
+    rows = (await session.exec(query)).all()
+    latest = {summary_id: OutboxState(state) for summary_id, state in rows}
+    counts: dict[OutboxState, int] = {}
     for state in latest.values():
         counts[state] = counts.get(state, 0) + 1
     return counts

@@ -1,7 +1,8 @@
 """SQLModel tables. They hold data only; behaviour lives in ``bot`` and ``storage.queries``.
 
-Every timestamp is an aware UTC datetime (sqlmodel rejects naive ones). Enumerations
-are stored as short strings so that the database stays readable in an audit.
+Every timestamp is an aware UTC datetime (sqlmodel rejects naive ones). States and
+channels are StrEnums stored as their short strings (``column_types.EnumText``), so the
+database stays readable in an audit.
 """
 
 from __future__ import annotations
@@ -10,6 +11,10 @@ from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
+
+from bot.core.reply_outcomes import Outcome
+from bot.core.states import Channel, CodeState, OutboxState, SummaryState
+from storage.column_types import EnumText
 
 
 class Project(SQLModel, table=True):
@@ -64,7 +69,7 @@ class Person(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=20, index=True)  # E.164 only
     telegram_chat_id: int | None = Field(default=None, sa_type=sa.BigInteger, index=True)
     language: str = Field(default="sv", max_length=5)
-    channel: str = Field(default="sms", max_length=16)  # sms | telegram
+    channel: Channel = Field(default=Channel.SMS, sa_type=EnumText(Channel))
     active: bool = True
     sms_opted_out: bool = False
     reduced_hours: bool = False  # significant or moderate disability: 7 h/day, 35 h/week
@@ -114,7 +119,7 @@ class MonthlySummary(SQLModel, table=True):
     document: str = Field(sa_type=sa.Text)  # canonical JSON, hashed as stored
     sha256: str = Field(max_length=64)
     total_minutes: int
-    state: str = Field(max_length=16, index=True)  # sent | signed | disputed | superseded
+    state: SummaryState = Field(sa_type=EnumText(SummaryState), index=True)
     dispute_reason: str | None = Field(default=None, max_length=500)
     created_at: datetime
     state_changed_at: datetime
@@ -134,7 +139,7 @@ class SigningCode(SQLModel, table=True):
     code_hmac: str = Field(max_length=64)
     expires_at: datetime
     attempts_left: int
-    state: str = Field(max_length=16, index=True)  # active | used | dead | superseded | void
+    state: CodeState = Field(sa_type=EnumText(CodeState), index=True)
     created_at: datetime
 
 
@@ -161,7 +166,7 @@ class OutboxMessage(SQLModel, table=True):
     person_id: int | None = Field(default=None, foreign_key="people.id", index=True)
     summary_id: int | None = Field(default=None, foreign_key="monthly_summaries.id")
     purpose: str = Field(max_length=24)  # month_end | reply | coordinator | reminder
-    channel: str = Field(max_length=16)  # sms | telegram
+    channel: Channel = Field(sa_type=EnumText(Channel))
     address: str = Field(max_length=64)
     text: str = Field(sa_type=sa.Text)
     # A code travels encrypted until delivery, then is erased: codes are never kept in clear.
@@ -173,9 +178,7 @@ class OutboxMessage(SQLModel, table=True):
     # Telegram only: a reply keyboard as JSON, {"contact": label} or {"remove": true}.
     keyboard: str | None = Field(default=None, sa_type=sa.Text)
     validity_seconds: int | None = None
-    state: str = Field(
-        default="queued", max_length=16
-    )  # queued|sending|sent|delivered|undelivered|failed
+    state: OutboxState = Field(default=OutboxState.QUEUED, sa_type=EnumText(OutboxState))
     attempts: int = 0
     next_attempt_at: datetime
     claimed_by: str | None = Field(default=None, max_length=64)
@@ -209,7 +212,7 @@ class InboundMessage(SQLModel, table=True):
     provider_id: str = Field(max_length=64)
     sender: str = Field(max_length=64)
     body: str = Field(sa_type=sa.Text)  # codes are redacted before storing
-    outcome: str | None = Field(default=None, max_length=32)
+    outcome: Outcome | None = Field(default=None, sa_type=EnumText(Outcome, 32))
     reply_text: str | None = Field(default=None, sa_type=sa.Text)
     person_id: int | None = Field(default=None, foreign_key="people.id")
     received_at: datetime

@@ -7,6 +7,7 @@ from bot.core.access import may
 from bot.core.errors import InputError
 from bot.core.i18n import Hours, Message, Translatable
 from bot.core.months import Month, current_month
+from bot.core.states import SummaryState
 from bot.usecases import reports
 from bot.usecases.closing.month_close import close_month, preview_close
 from bot.usecases.reminding.on_request import reissue, remind_now
@@ -36,7 +37,7 @@ async def remind(request: Request) -> Translatable:
         summary = (await queries.open_summaries(session, project.id, str(month))).get(
             person.id or 0
         )
-    if summary is None or summary.id is None or summary.state != "sent":
+    if summary is None or summary.id is None or summary.state != SummaryState.SENT:
         raise InputError(
             Message("%(ref)s has nothing to sign for %(month)s.", ref=person.ref, month=str(month))
         )

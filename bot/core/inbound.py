@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.core.states import Channel
+
 
 @dataclass(frozen=True)
 class Inbound:
-    channel: str  # "sms" | "telegram"
+    channel: Channel
     provider_id: str  # Twilio MessageSid / Telegram update_id: the de-duplication key
     sender: str  # E.164 phone / Telegram chat id
     text: str

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.core.i18n import Message
+from bot.core.states import Channel
 
 
 class Reachable(Protocol):
@@ -21,19 +22,19 @@ class Reachable(Protocol):
 
 @dataclass(frozen=True)
 class Route:
-    channel: str
+    channel: Channel
     address: str
 
 
 def route_for(person: Reachable) -> Route | None:
-    if person.channel == "telegram" and person.telegram_chat_id is not None:
-        return Route("telegram", str(person.telegram_chat_id))
+    if person.channel == Channel.TELEGRAM and person.telegram_chat_id is not None:
+        return Route(Channel.TELEGRAM, str(person.telegram_chat_id))
     return sms_route(person)
 
 
 def sms_route(person: Reachable) -> Route | None:
     if person.phone and not person.sms_opted_out:
-        return Route("sms", person.phone)
+        return Route(Channel.SMS, person.phone)
     return None
 
 

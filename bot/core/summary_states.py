@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from bot.core.i18n import Message
+from bot.core.states import SummaryState
 
 SUMMARY_STATES: dict[str | None, Message] = {
-    "signed": Message("signed"),
-    "sent": Message("waiting for a signature"),
-    "disputed": Message("disputed"),
+    SummaryState.SIGNED: Message("signed"),
+    SummaryState.SENT: Message("waiting for a signature"),
+    SummaryState.DISPUTED: Message("disputed"),
     None: Message("not sent"),  # the month was not sent to this person
 }
 

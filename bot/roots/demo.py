@@ -18,6 +18,7 @@ from bot.core.errors import InputError
 from bot.core.hours import parse_hours
 from bot.core.inbound import Inbound
 from bot.core.months import current_month
+from bot.core.states import Channel
 from bot.core.verification import verify
 from bot.roots.admin import CLI
 from bot.roots.config import load_settings
@@ -207,7 +208,10 @@ async def _walk_through(core: Core, dispatcher: Dispatcher, phones: Phones) -> N
         answer = await accept_reply(
             core,
             Inbound(
-                channel="sms", provider_id=f"SMDEMO{number:026d}", sender=person.phone, text=text
+                channel=Channel.SMS,
+                provider_id=f"SMDEMO{number:026d}",
+                sender=person.phone,
+                text=text,
             ),
             queue_answer=False,
         )

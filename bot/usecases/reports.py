@@ -11,6 +11,7 @@ from collections import Counter
 from bot.core.i18n import Hours, Joined, Lines, Message, Translatable
 from bot.core.months import Month
 from bot.core.phones import mask
+from bot.core.states import OutboxState, SummaryState
 from bot.usecases.closing.month_close import CloseReport
 from bot.usecases.context import Core
 from bot.usecases.roster.find import find_person
@@ -20,12 +21,12 @@ from storage.tables import Project
 NOTHING = Message("Nothing yet.")
 # Outbox states as a coordinator reads them in /unsigned.
 DELIVERY_STATES = {
-    "queued": Message("queued"),
-    "sending": Message("sending"),
-    "sent": Message("sent"),
-    "delivered": Message("delivered"),
-    "undelivered": Message("undelivered"),
-    "failed": Message("failed"),
+    OutboxState.QUEUED: Message("queued"),
+    OutboxState.SENDING: Message("sending"),
+    OutboxState.SENT: Message("sent"),
+    OutboxState.DELIVERED: Message("delivered"),
+    OutboxState.UNDELIVERED: Message("undelivered"),
+    OutboxState.FAILED: Message("failed"),
 }
 
 
@@ -106,7 +107,7 @@ async def unsigned(core: Core, project: Project, month: Month) -> tuple[Translat
         if delivery is None:
             state: Message | str = Message("not sent yet")
         else:
-            state = DELIVERY_STATES.get(delivery, delivery)
+            state = DELIVERY_STATES[delivery]
         lines.append(
             Message(
                 "%(ref)s %(name)s: sent %(day)s, %(delivery)s%(reminded)s",
@@ -126,7 +127,7 @@ async def status(core: Core, project: Project, month: Month) -> Message:
         states = await queries.summary_states(session, project.id, str(month))
         deliveries = await queries.delivery_states(session, project.id, str(month))
     counts = Counter(states)
-    delivered = deliveries.get("delivered", 0) + deliveries.get("sent", 0)
+    delivered = deliveries.get(OutboxState.DELIVERED, 0) + deliveries.get(OutboxState.SENT, 0)
     return Message(
         "%(project)s %(month)s: %(sent)s sent, %(delivered)s delivered, "
         "%(signed)s signed, %(disputed)s disputed, %(failed)s failed.",
@@ -134,9 +135,9 @@ async def status(core: Core, project: Project, month: Month) -> Message:
         month=str(month),
         sent=sum(counts.values()),
         delivered=delivered,
-        signed=counts.get("signed", 0),
-        disputed=counts.get("disputed", 0),
-        failed=deliveries.get("failed", 0) + deliveries.get("undelivered", 0),
+        signed=counts.get(SummaryState.SIGNED, 0),
+        disputed=counts.get(SummaryState.DISPUTED, 0),
+        failed=deliveries.get(OutboxState.FAILED, 0) + deliveries.get(OutboxState.UNDELIVERED, 0),
     )
 
 

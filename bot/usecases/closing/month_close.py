@@ -25,9 +25,11 @@ from bot.core.i18n import Message
 from bot.core.months import Month, current_month
 from bot.core.reminders import next_reminder, policy_of
 from bot.core.routing import route_for, unreachable_reason
+from bot.core.states import CodeState, SummaryState
 from bot.core.summary import WorkedDay, build_summary, summary_lines
 from bot.usecases.context import Core
 from storage import audit, queries
+from storage.claims import claim_row
 from storage.db import transaction
 from storage.outbox import Outgoing, enqueue
 from storage.tables import MonthlySummary, Person, Project, ScheduledRun, SigningCode
@@ -67,7 +69,7 @@ def issue_code(
         code_hmac=code_hmac(core.key, summary.sha256, code),
         expires_at=expires_at,
         attempts_left=core.policy.code_attempts,
-        state="active",
+        state=CodeState.ACTIVE,
         created_at=now,
     )
     route = route_for(person)
@@ -97,11 +99,23 @@ def issue_code(
     return signing_code, outgoing
 
 
-async def close_month(
-    core: Core, project_code: str, month: Month, *, actor: str, scheduled: bool = False
-) -> CloseReport:
-    """``scheduled``: the worker's close, claimed by a unique ScheduledRun row in the same
-    transaction; a second claim raises sqlalchemy's IntegrityError and changes nothing."""
+async def close_month(core: Core, project_code: str, month: Month, *, actor: str) -> CloseReport:
+    report = await _close(core, project_code, month, actor=actor, scheduled=False)
+    assert report is not None
+    return report
+
+
+async def close_scheduled(
+    core: Core, project_code: str, month: Month, *, actor: str
+) -> CloseReport | None:
+    """The worker's close, claimed by a unique ScheduledRun row in the same transaction;
+    None (and nothing changed) when another worker has claimed it."""
+    return await _close(core, project_code, month, actor=actor, scheduled=True)
+
+
+async def _close(
+    core: Core, project_code: str, month: Month, *, actor: str, scheduled: bool
+) -> CloseReport | None:
     now = core.clock()
     report = CloseReport(month=month)
     async with transaction(core.sessions) as session:
@@ -115,11 +129,8 @@ async def close_month(
                     month=str(month),
                 )
             )
-        if scheduled:
-            session.add(
-                ScheduledRun(project_id=project.id, kind="close", month=str(month), ran_at=now)
-            )
-            await session.flush()
+        if scheduled and not await _claim_close(session, project.id, month, now):
+            return None
         reminder_policy = policy_of(project)
         people = {p.id: p for p in await queries.active_people(session, project.id)}
         worked: dict[int, list[WorkedDay]] = defaultdict(list)
@@ -168,7 +179,7 @@ async def close_month(
                 document=document.text,
                 sha256=document.sha256,
                 total_minutes=document.total_minutes,
-                state="sent",
+                state=SummaryState.SENT,
                 created_at=now,
                 state_changed_at=now,
                 next_reminder_at=next_reminder(
@@ -205,6 +216,19 @@ async def close_month(
     return report
 
 
+async def _claim_close(session: AsyncSession, project_id: int, month: Month, now: datetime) -> bool:
+    claimed = await claim_row(
+        session,
+        ScheduledRun,
+        ("project_id", "kind", "month"),
+        project_id=project_id,
+        kind="close",
+        month=str(month),
+        ran_at=now,
+    )
+    return claimed is not None
+
+
 async def preview_close(core: Core, project_code: str, month: Month) -> tuple[int, int]:
     """How many active people have hours in ``month``, and how many minutes in all."""
     async with core.sessions() as session:
@@ -218,11 +242,13 @@ async def preview_close(core: Core, project_code: str, month: Month) -> tuple[in
 
 
 async def _supersede(session: AsyncSession, summary: MonthlySummary, now: datetime) -> None:
-    summary.state = "superseded"
+    summary.state = SummaryState.SUPERSEDED
     summary.state_changed_at = now
     session.add(summary)
     await session.exec(
         sa.update(SigningCode)
-        .where(col(SigningCode.summary_id) == summary.id, col(SigningCode.state) == "active")
-        .values(state="superseded")
+        .where(
+            col(SigningCode.summary_id) == summary.id, col(SigningCode.state) == CodeState.ACTIVE
+        )
+        .values(state=CodeState.SUPERSEDED)
     )

@@ -2,19 +2,18 @@
 
 The claim is a unique ScheduledRun row written in the close's own transaction: however
 many workers race and however often they restart, one close commits and the others'
-inserts fail on the unique constraint (on PostgreSQL the second waits for the first to
-commit, then fails), leaving nothing behind.
+claims find the row taken (on PostgreSQL the second waits for the first to commit) and
+change nothing.
 """
 
 from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
 from sqlmodel import col, select
 
 from bot.core.schedule import month_to_close
-from bot.usecases.closing.month_close import CloseReport, close_month
+from bot.usecases.closing.month_close import CloseReport, close_scheduled
 from bot.usecases.context import Core
 from storage.tables import Project, ScheduledRun
 
@@ -44,11 +43,8 @@ async def run_scheduled_closes(core: Core) -> list[CloseReport]:
         )
         if month is None or (project.id, str(month)) in done:
             continue
-        try:
-            report = await close_month(
-                core, project.code, month, actor="system:schedule", scheduled=True
-            )
-        except sa.exc.IntegrityError:
+        report = await close_scheduled(core, project.code, month, actor="system:schedule")
+        if report is None:
             log.info("%s %s: closed by another worker", project.code, month)
             continue
         log.info("%s %s: scheduled close sent %d", project.code, month, len(report.sent))

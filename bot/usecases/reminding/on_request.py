@@ -8,6 +8,7 @@ from bot.core.errors import InputError
 from bot.core.i18n import Message
 from bot.core.months import Month, current_month
 from bot.core.routing import unreachable_reason
+from bot.core.states import SummaryState
 from bot.usecases.closing.month_close import issue_code
 from bot.usecases.context import Core
 from bot.usecases.reminding.reminders import remind_one, supersede_codes
@@ -43,7 +44,7 @@ async def remind_now(core: Core, project_code: str, month: Month, *, actor: str)
                 .where(
                     MonthlySummary.project_id == project.id,
                     MonthlySummary.month == str(month),
-                    MonthlySummary.state == "sent",
+                    MonthlySummary.state == SummaryState.SENT,
                 )
                 .order_by(col(MonthlySummary.person_id))
             )
@@ -101,7 +102,7 @@ async def reissue(
                     month=str(month),
                 )
             )
-        if summary.state != "sent":
+        if summary.state != SummaryState.SENT:
             raise InputError(_already(summary.state, who, str(month)))
         await supersede_codes(session, summary)
         signing_code, outgoing = issue_code(core, project, person, summary, now, purpose="reissue")
@@ -134,13 +135,13 @@ async def reissue(
 
 def _already(state: str, who: str, month: str) -> Message:
     """Why an already answered summary gets no new code."""
-    if state == "signed":
+    if state == SummaryState.SIGNED:
         return Message(
             "%(who)s has already signed %(month)s; new codes are for unsigned months.",
             who=who,
             month=month,
         )
-    if state == "disputed":
+    if state == SummaryState.DISPUTED:
         return Message(
             "%(who)s has already disputed %(month)s; new codes are for unsigned months.",
             who=who,

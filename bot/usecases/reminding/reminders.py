@@ -20,10 +20,12 @@ from bot.core import participant_texts as texts
 from bot.core.months import Month
 from bot.core.reminders import next_reminder, policy_of
 from bot.core.routing import route_for
+from bot.core.states import CodeState, SummaryState
 from bot.core.summary import summary_lines
 from bot.usecases.closing.month_close import issue_code
 from bot.usecases.context import Core
 from storage import audit, notices, queries
+from storage.claims import claim_row
 from storage.db import transaction
 from storage.outbox import Outgoing, enqueue
 from storage.tables import MonthlySummary, Person, Project, ScheduledRun, SigningCode
@@ -40,7 +42,10 @@ async def send_due_reminders(core: Core) -> int:
         due = (
             await session.exec(
                 select(MonthlySummary.id)
-                .where(MonthlySummary.state == "sent", col(MonthlySummary.next_reminder_at) <= now)
+                .where(
+                    MonthlySummary.state == SummaryState.SENT,
+                    col(MonthlySummary.next_reminder_at) <= now,
+                )
                 .order_by(col(MonthlySummary.next_reminder_at))
                 .limit(BATCH)
             )
@@ -60,7 +65,7 @@ async def remind_one(
     last = False
     async with transaction(core.sessions) as session:
         summary = await session.get(MonthlySummary, summary_id)
-        if summary is None or summary.state != "sent":
+        if summary is None or summary.state != SummaryState.SENT:
             return False
         project = await session.get(Project, summary.project_id)
         person = await session.get(Person, summary.person_id)
@@ -77,7 +82,7 @@ async def remind_one(
         )
         claim = [
             col(MonthlySummary.id) == summary_id,
-            col(MonthlySummary.state) == "sent",
+            col(MonthlySummary.state) == SummaryState.SENT,
             col(MonthlySummary.reminders_sent) == seen,
         ]
         if scheduled:
@@ -126,7 +131,7 @@ async def _reminder_message(
             .order_by(col(SigningCode.id).desc())
         )
     ).first()
-    if code is not None and code.state == "active" and code.expires_at <= now:
+    if code is not None and code.state == CodeState.ACTIVE and code.expires_at <= now:
         await supersede_codes(session, summary)
         signing_code, outgoing = issue_code(core, project, person, summary, now, purpose="reminder")
         session.add(signing_code)
@@ -134,7 +139,7 @@ async def _reminder_message(
     route = route_for(person)
     if route is None:
         return None
-    live = code.expires_at if code is not None and code.state == "active" else None
+    live = code.expires_at if code is not None and code.state == CodeState.ACTIVE else None
     text = texts.reminder_without_code(
         project_name=project.name,
         month=Month.parse(summary.month).first_day,
@@ -160,9 +165,9 @@ async def supersede_codes(session: AsyncSession, summary: MonthlySummary) -> Non
         sa.update(SigningCode)
         .where(
             col(SigningCode.summary_id) == summary.id,
-            col(SigningCode.state).in_(("active", "dead")),
+            col(SigningCode.state).in_((CodeState.ACTIVE, CodeState.DEAD)),
         )
-        .values(state="superseded")
+        .values(state=SummaryState.SUPERSEDED)
         .execution_options(synchronize_session=False)
     )
 
@@ -170,35 +175,38 @@ async def supersede_codes(session: AsyncSession, summary: MonthlySummary) -> Non
 async def tell_unsigned_once(core: Core, project_id: int, month: str, now: datetime) -> bool:
     """Once every unsigned summary of the month had its last reminder, tell coordinators
     who is still unsigned: once per project and month, claimed by a ScheduledRun row."""
-    try:
-        async with transaction(core.sessions) as session:
-            pending = await session.exec(
-                select(MonthlySummary.id).where(
-                    MonthlySummary.project_id == project_id,
-                    MonthlySummary.month == month,
-                    MonthlySummary.state == "sent",
-                    col(MonthlySummary.next_reminder_at).is_not(None),
-                )
+    async with transaction(core.sessions) as session:
+        pending = await session.exec(
+            select(MonthlySummary.id).where(
+                MonthlySummary.project_id == project_id,
+                MonthlySummary.month == month,
+                MonthlySummary.state == SummaryState.SENT,
+                col(MonthlySummary.next_reminder_at).is_not(None),
             )
-            if pending.first() is not None:
-                return False
-            session.add(
-                ScheduledRun(project_id=project_id, kind="unsigned_list", month=month, ran_at=now)
+        )
+        if pending.first() is not None:
+            return False
+        claimed = await claim_row(
+            session,
+            ScheduledRun,
+            ("project_id", "kind", "month"),
+            project_id=project_id,
+            kind="unsigned_list",
+            month=month,
+            ran_at=now,
+        )
+        if claimed is None:
+            return False  # another worker sent the list
+        people = [
+            f"{p.ref} {p.name}" for p, _, _ in await queries.unsigned(session, project_id, month)
+        ]
+        if people:
+            await notices.tell_coordinators(
+                session,
+                project_id,
+                coordinator_notices.unsigned_list(
+                    month=Month.parse(month).first_day, people=people
+                ),
+                now=now,
             )
-            await session.flush()
-            people = [
-                f"{p.ref} {p.name}"
-                for p, _, _ in await queries.unsigned(session, project_id, month)
-            ]
-            if people:
-                await notices.tell_coordinators(
-                    session,
-                    project_id,
-                    coordinator_notices.unsigned_list(
-                        month=Month.parse(month).first_day, people=people
-                    ),
-                    now=now,
-                )
-    except sa.exc.IntegrityError:
-        return False  # another worker sent the list
     return bool(people)

@@ -14,6 +14,7 @@ from sqlmodel import col, select
 from bot.core.errors import InputError
 from bot.core.i18n import Message
 from bot.core.phones import to_e164
+from bot.core.states import Channel
 from bot.usecases.context import Core
 from bot.usecases.recording.hours import refuse_signed_month
 from bot.usecases.roster.find import find_activity, find_person
@@ -22,7 +23,7 @@ from storage import audit, queries
 from storage.db import transaction
 from storage.tables import Activity, Person, Project, TimeEntry
 
-CHANNELS = ("sms", "telegram")
+CHANNELS = tuple(Channel)
 EDITABLE = ("phone", "language", "channel")
 
 
@@ -97,14 +98,14 @@ async def edit_person(
         else:
             if value not in CHANNELS:
                 raise InputError(Message("The channel is sms or telegram."))
-            if value == "telegram" and person.telegram_chat_id is None:
+            if value == Channel.TELEGRAM and person.telegram_chat_id is None:
                 raise InputError(
                     Message(
                         "%(ref)s has not linked Telegram yet; send them /person invite %(ref)s.",
                         ref=person.ref,
                     )
                 )
-            person.channel = value
+            person.channel = Channel(value)
         session.add(person)
         # The new value itself stays out of the audit detail: a phone number is personal data.
         audit.record(

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from bot.core import participant_texts as texts
 from bot.core.phones import try_e164
+from bot.core.states import Channel
 from bot.usecases.context import Core
 from storage import audit, queries
 from storage.db import transaction
@@ -92,5 +93,5 @@ async def link_by_contact(
 
 def _link(person: Person, chat_id: int) -> None:
     person.telegram_chat_id = chat_id
-    person.channel = "telegram"
+    person.channel = Channel.TELEGRAM
     person.invite_token = None  # an invite works once

@@ -20,6 +20,7 @@ from bot.core.evidence import evidence_fields, new_receipt, seal
 from bot.core.inbound import Inbound
 from bot.core.months import Month
 from bot.core.reply_outcomes import Outcome, ReplyResult
+from bot.core.states import CodeState, SummaryState
 from bot.usecases.context import Core
 from storage import audit, notices, queries
 from storage.tables import MonthlySummary, Person, Signature, SigningCode
@@ -36,26 +37,30 @@ async def sign_with_code(
     person_ids = [p.id for p in people if p.id is not None]
     codes = await queries.codes_with_summaries(session, person_ids)
     for code, summary in codes:
-        if code.state not in ("active", "used", "superseded"):
+        if code.state not in (CodeState.ACTIVE, CodeState.USED, CodeState.SUPERSEDED):
             continue
         if not code_matches(core.key, summary.sha256, typed, code.code_hmac):
             continue
         month = Month.parse(summary.month).first_day
-        if code.state == "superseded" or summary.state == "superseded":
+        if code.state == CodeState.SUPERSEDED or summary.state == SummaryState.SUPERSEDED:
             return ReplyResult(Outcome.SUPERSEDED, texts.CODE_SUPERSEDED)
-        if code.state == "used":
+        if code.state == CodeState.USED:
             return await _already_signed(core, session, summary)
         if code.expires_at <= now:
             return ReplyResult(Outcome.EXPIRED, texts.CODE_EXPIRED)
         won = await session.exec(
             sa.update(MonthlySummary)
-            .where(col(MonthlySummary.id) == summary.id, col(MonthlySummary.state) == "sent")
-            .values(state="signed", state_changed_at=now)
+            .where(
+                col(MonthlySummary.id) == summary.id, col(MonthlySummary.state) == SummaryState.SENT
+            )
+            .values(state=SummaryState.SIGNED, state_changed_at=now)
         )
         if won.rowcount != 1:
             return await _already_signed(core, session, summary)
         await session.exec(
-            sa.update(SigningCode).where(col(SigningCode.id) == code.id).values(state="used")
+            sa.update(SigningCode)
+            .where(col(SigningCode.id) == code.id)
+            .values(state=CodeState.USED)
         )
         assert summary.id is not None
         signature = Signature(
@@ -85,12 +90,12 @@ async def sign_with_code(
             Outcome.SIGNED, texts.signed(month=month, receipt=signature.receipt, receipt_url=url)
         )
 
-    live = [c for c, _ in codes if c.state == "active" and c.expires_at > now]
+    live = [c for c, _ in codes if c.state == CodeState.ACTIVE and c.expires_at > now]
     if live:
         return await _count_wrong_try(session, [c.id for c in live if c.id is not None])
-    if any(c.state == "active" for c, _ in codes):
+    if any(c.state == CodeState.ACTIVE for c, _ in codes):
         return ReplyResult(Outcome.EXPIRED, texts.CODE_EXPIRED)
-    if codes and codes[0][0].state == "dead":
+    if codes and codes[0][0].state == CodeState.DEAD:
         return ReplyResult(Outcome.DEAD, texts.CODE_DEAD)
     return ReplyResult(Outcome.NOTHING_PENDING, texts.NOTHING_PENDING)
 
@@ -99,15 +104,17 @@ async def _count_wrong_try(session: AsyncSession, code_ids: list[int]) -> ReplyR
     # One atomic decrement per reply: concurrent wrong replies cannot share a try.
     await session.exec(
         sa.update(SigningCode)
-        .where(col(SigningCode.id).in_(code_ids), col(SigningCode.state) == "active")
+        .where(col(SigningCode.id).in_(code_ids), col(SigningCode.state) == CodeState.ACTIVE)
         .values(
             attempts_left=SigningCode.attempts_left - 1,
-            state=sa.case((col(SigningCode.attempts_left) <= 1, "dead"), else_="active"),
+            state=sa.case(
+                (col(SigningCode.attempts_left) <= 1, CodeState.DEAD), else_=CodeState.ACTIVE
+            ),
         )
     )
     left = await session.exec(
         select(sa.func.max(SigningCode.attempts_left)).where(
-            col(SigningCode.id).in_(code_ids), col(SigningCode.state) == "active"
+            col(SigningCode.id).in_(code_ids), col(SigningCode.state) == CodeState.ACTIVE
         )
     )
     tries_left = left.one()
@@ -138,7 +145,7 @@ async def dispute(
             select(MonthlySummary)
             .where(
                 col(MonthlySummary.person_id).in_(person_ids),
-                col(MonthlySummary.state) == "sent",
+                col(MonthlySummary.state) == SummaryState.SENT,
             )
             .order_by(col(MonthlySummary.month).desc(), col(MonthlySummary.id).desc())
         )
@@ -149,15 +156,17 @@ async def dispute(
         return ReplyResult(Outcome.DISPUTE_NEEDS_REASON, texts.DISPUTE_NEEDS_REASON)
     won = await session.exec(
         sa.update(MonthlySummary)
-        .where(col(MonthlySummary.id) == pending.id, col(MonthlySummary.state) == "sent")
-        .values(state="disputed", dispute_reason=reason, state_changed_at=now)
+        .where(col(MonthlySummary.id) == pending.id, col(MonthlySummary.state) == SummaryState.SENT)
+        .values(state=SummaryState.DISPUTED, dispute_reason=reason, state_changed_at=now)
     )
     if won.rowcount != 1:
         return ReplyResult(Outcome.NOTHING_PENDING, texts.NOTHING_PENDING)
     await session.exec(
         sa.update(SigningCode)
-        .where(col(SigningCode.summary_id) == pending.id, col(SigningCode.state) == "active")
-        .values(state="void")
+        .where(
+            col(SigningCode.summary_id) == pending.id, col(SigningCode.state) == CodeState.ACTIVE
+        )
+        .values(state=CodeState.VOID)
     )
     person = next(p for p in people if p.id == pending.person_id)
     audit.record(
