@@ -22,8 +22,9 @@ from sqlmodel import col, select
 from twilio.request_validator import RequestValidator
 
 from bot.roots.config import Settings, load_settings
+from bot.roots.core import build_core
 from bot.roots.web_process import telegram_application, web_app
-from bot.roots.wiring import Runtime, build_core, build_runtime
+from bot.roots.wiring import Runtime, build_runtime
 from bot.usecases.context import Core
 from bot.usecases.recording.hours import record_hours
 from bot.usecases.roster.registry import NewPerson, add_activity, add_person, create_project

@@ -8,6 +8,7 @@ under ``TYPE_CHECKING``), so a lazy import cannot smuggle a dependency past the 
 from __future__ import annotations
 
 import ast
+import subprocess
 import sys
 from functools import cache
 from pathlib import Path
@@ -169,3 +170,16 @@ def test_no_import_cycles() -> None:
         if node not in index:
             visit(node)
     assert not cycles, cycles
+
+
+def test_the_shell_imports_no_document_or_provider_library() -> None:
+    """``timesign admin`` is started once per command: fpdf2 and openpyxl load when a
+    document is drawn, the provider clients only in ``serve`` and ``worker``."""
+    program = (
+        "import sys, bot.roots.cli, bot.roots.admin; "
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    )
+    loaded = subprocess.run(  # noqa: S603 - this interpreter, a fixed program
+        [sys.executable, "-c", program], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert not {"fpdf", "openpyxl", "telegram", "twilio", "aiohttp"} & set(loaded)

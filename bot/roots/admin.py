@@ -14,7 +14,7 @@ from bot.core.access import Actor
 from bot.core.errors import InputError
 from bot.core.i18n import Message, Rendered
 from bot.roots.config import Settings
-from bot.roots.wiring import build_core
+from bot.roots.core import build_core
 from bot.usecases.context import system_clock
 from storage.db import create_engine
 

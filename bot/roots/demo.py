@@ -22,7 +22,8 @@ from bot.core.states import Channel
 from bot.core.verification import verify
 from bot.roots.admin import CLI
 from bot.roots.config import load_settings
-from bot.roots.wiring import build_core, worker_name
+from bot.roots.core import build_core
+from bot.roots.wiring import worker_name
 from bot.usecases.closing.month_close import close_month
 from bot.usecases.context import Core, system_clock
 from bot.usecases.recording.hours import record_hours

@@ -10,7 +10,6 @@ import socket
 import sys
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,13 +17,14 @@ from telegram import Bot
 
 from bot.core.rate_limits import RatePolicy
 from bot.roots.config import Settings
-from bot.usecases.context import Clock, Core, SigningPolicy, system_clock
+from bot.roots.core import build_core
+from bot.usecases.context import Clock, Core, system_clock
 from notifications.console import ConsoleTransport
 from notifications.dispatcher import Dispatcher
 from notifications.telegram import TelegramTransport
 from notifications.transport import Transport
 from notifications.twilio_sms import TwilioSmsTransport
-from storage.db import create_engine, session_factory
+from storage.db import create_engine
 from storage.rate_limits import RateLimiter
 
 
@@ -47,20 +47,6 @@ class Runtime:
         for bot in self._bots:
             await bot.shutdown()
         await self.engine.dispose()
-
-
-def build_core(settings: Settings, engine: AsyncEngine, *, dev: bool, clock: Clock) -> Core:
-    return Core(
-        sessions=session_factory(engine),
-        key=settings.secret(dev=dev),
-        clock=clock,
-        policy=SigningPolicy(
-            code_digits=settings.code_digits,
-            code_ttl=timedelta(hours=settings.code_ttl_hours),
-            code_attempts=settings.code_attempts,
-        ),
-        public_url=settings.public_url,
-    )
 
 
 async def build_runtime(

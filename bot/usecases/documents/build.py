@@ -16,12 +16,7 @@ from bot.core.i18n import Message
 from bot.core.months import Month
 from bot.core.verification import verify
 from bot.usecases.context import Core
-from bot.usecases.documents.certificate_pdf import (
-    Certificate,
-    SignatureEvidence,
-    render_certificate,
-)
-from bot.usecases.documents.month_xlsx import MonthExport, PersonMonth, render_month_xlsx
+from bot.usecases.documents.models import Certificate, MonthExport, PersonMonth, SignatureEvidence
 from bot.usecases.roster.find import find_person
 from storage.month_records import month_entries, month_records
 from storage.receipts import ReceiptRecord
@@ -74,7 +69,7 @@ async def certificate(
         signature=evidence,
         generated_at_local=core.clock().astimezone(zone),
     )
-    content = await asyncio.to_thread(render_certificate, made, language)
+    content = await asyncio.to_thread(_draw_certificate, made, language)
     return made, Attachment(made.file_name, content)
 
 
@@ -117,5 +112,19 @@ async def month_export(
             Message("Nobody has hours in %(month)s; there is nothing to export.", month=str(month))
         )
     made = MonthExport(project.code, project.name, month, people, entries)
-    content = await asyncio.to_thread(render_month_xlsx, made, language)
+    content = await asyncio.to_thread(_draw_month, made, language)
     return made, Attachment(made.file_name, content)
+
+
+# The renderers pull in fpdf2 and openpyxl (most of a CLI start-up's import time), so
+# they are imported when a document is drawn, not when the command layer loads.
+def _draw_certificate(made: Certificate, language: str) -> bytes:
+    from bot.usecases.documents.certificate_pdf import render_certificate
+
+    return render_certificate(made, language)
+
+
+def _draw_month(made: MonthExport, language: str) -> bytes:
+    from bot.usecases.documents.month_xlsx import render_month_xlsx
+
+    return render_month_xlsx(made, language)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,42 +24,11 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import TTFFont
 
 from bot.core.i18n import Message, hours, month_name
-from bot.core.months import Month
 from bot.core.summary_states import state_name
+from bot.usecases.documents.models import Certificate
 
 FONTS = Path(__file__).parent / "fonts"
 FONT = "DejaVu"
-
-
-@dataclass(frozen=True)
-class SignatureEvidence:
-    signed_at_local: datetime
-    channel: str
-    sender_masked: str
-    receipt: str
-    receipt_url: str | None
-    seal_valid: bool
-    content_unchanged: bool
-
-
-@dataclass(frozen=True)
-class Certificate:
-    project_code: str
-    project_name: str
-    person_ref: str
-    person_name: str
-    person_kind: str
-    month: Month
-    version: int
-    sha256: str
-    document: str  # the summary document as stored (canonical JSON)
-    state: str  # sent | signed | disputed
-    signature: SignatureEvidence | None
-    generated_at_local: datetime
-
-    @property
-    def file_name(self) -> str:
-        return f"certificate-{self.project_code}-{self.person_ref}-{self.month}.pdf"
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,6 @@ sheet sums and filters without cleaning.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from io import BytesIO
 from typing import Any
 
@@ -20,37 +18,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from bot.core.i18n import Message
-from bot.core.months import Month
 from bot.core.summary_states import state_name
-from storage.month_records import RecordedDay
-
-
-@dataclass(frozen=True)
-class PersonMonth:
-    ref: str
-    name: str
-    kind: str
-    recorded_minutes: int
-    summary_minutes: int | None  # None: the month was not sent to this person
-    state: str | None
-    version: int | None
-    signed_at_local: datetime | None
-    channel: str | None
-    receipt: str | None
-    sha256: str | None
-
-
-@dataclass(frozen=True)
-class MonthExport:
-    project_code: str
-    project_name: str
-    month: Month
-    people: list[PersonMonth]
-    days: list[RecordedDay]
-
-    @property
-    def file_name(self) -> str:
-        return f"timesign-{self.project_code}-{self.month}.xlsx"
+from bot.usecases.documents.models import MonthExport
 
 
 def _sheet(

@@ -1,0 +1,29 @@
+"""The use-cases' context from the settings: sessions, keys, clock and code policy.
+
+Kept apart from the transports (``wiring``), so ``timesign admin`` builds what its
+commands use without importing Telegram, Twilio or aiohttp.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.roots.config import Settings
+from bot.usecases.context import Clock, Core, SigningPolicy
+from storage.db import session_factory
+
+
+def build_core(settings: Settings, engine: AsyncEngine, *, dev: bool, clock: Clock) -> Core:
+    return Core(
+        sessions=session_factory(engine),
+        key=settings.secret(dev=dev),
+        clock=clock,
+        policy=SigningPolicy(
+            code_digits=settings.code_digits,
+            code_ttl=timedelta(hours=settings.code_ttl_hours),
+            code_attempts=settings.code_attempts,
+        ),
+        public_url=settings.public_url,
+    )
