@@ -11,7 +11,7 @@ import asyncio
 import itertools
 import json
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -28,6 +28,7 @@ from bot.roots.wiring import Runtime, build_runtime
 from bot.usecases.context import Core
 from bot.usecases.recording.hours import record_hours
 from bot.usecases.roster.registry import NewPerson, add_activity, add_person, create_project
+from handlers.keys import TELEGRAM
 from storage.db import create_engine
 from storage.tables import OutboxMessage
 
@@ -144,6 +145,11 @@ class Stack:
         headers = {"X-Twilio-Signature": signature or twilio_signature(url, params)}
         return await self.client.post("/webhooks/twilio/sms", data=params, headers=headers)
 
+    async def settled(self, seconds: float = 5.0) -> None:
+        """Every update posted so far has been processed (PTB marks each done)."""
+        telegram = self.client.server.app[TELEGRAM]
+        await asyncio.wait_for(telegram.update_queue.join(), timeout=seconds)
+
     async def deliver(self) -> int:
         from bot.roots.worker import run_due
 
@@ -186,6 +192,18 @@ async def stack(
     finally:
         await client.close()
         await runtime.aclose()
+
+
+async def wait_for(
+    predicate: Callable[[], Awaitable[bool]], seconds: float = 5.0, what: str = "condition"
+) -> None:
+    """Until ``predicate()`` holds: the one way tests wait for something to happen."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not await predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
 
 
 _update_ids = itertools.count(5000)
@@ -239,11 +257,12 @@ async def post_update_and_answer(
         headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
     )
     assert response.status == 200
-    for _ in range(int(seconds / 0.02)):
-        if len(fake.texts_to(chat)) > before and not await _replies_pending(stack, chat):
-            return "\n".join(fake.texts_to(chat)[before:])
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"no answer in chat {chat} to update {update.get('update_id')}")
+
+    async def answered() -> bool:
+        return len(fake.texts_to(chat)) > before and not await _replies_pending(stack, chat)
+
+    await wait_for(answered, seconds)
+    return "\n".join(fake.texts_to(chat)[before:])
 
 
 async def _replies_pending(stack: Stack, chat: int) -> bool:

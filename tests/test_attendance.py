@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import itertools
 import json
@@ -343,7 +342,7 @@ async def test_the_same_upload_delivered_twice_acts_once(stack: Stack, fake_tele
         headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
     )
     assert response.status == 200
-    await asyncio.sleep(0.3)
+    await stack.settled()
     assert len(await _actions(stack.core, "hours.import")) == 1
     assert len(fake_telegram.calls("getFile")) == 1
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
@@ -182,7 +181,7 @@ async def test_the_same_command_delivered_twice_acts_once(stack: Stack, fake_tel
         headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
     )
     assert response.status == 200
-    await asyncio.sleep(0.3)
+    await stack.settled()
     async with stack.core.sessions() as session:
         assert len((await session.exec(select(Person))).all()) == 1
 

@@ -8,7 +8,6 @@ import asyncio
 import contextlib
 import random
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from storage.outbox import SENDING, SENT, Outgoing, enqueue
 from storage.tables import MonthlySummary, OutboxMessage, Person, Signature, SigningCode
 from tests.fakes.twilio_api import FakeTwilio
 from tests.processes import Process, free_port, process_env, start, wait_healthy
-from tests.stack import PUBLIC_URL, Clock, seed_project, twilio_signature
+from tests.stack import PUBLIC_URL, Clock, seed_project, twilio_signature, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -62,16 +61,6 @@ async def states(core: Core) -> Counter[str]:
             )
         ).all()
     return Counter({state: int(n) for state, n in rows})
-
-
-async def wait_for(condition: Callable[[], Awaitable[bool]], within: float, what: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while loop.time() < deadline:
-        if await condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def test_worker_killed_mid_batch_loses_nothing_and_duplicates_at_most_one(

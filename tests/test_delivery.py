@@ -18,7 +18,7 @@ from notifications.twilio_sms import TwilioSmsTransport
 from storage.tables import AuditEvent, Coordinator, OutboxMessage, Person, Signature
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
-from tests.stack import PROJECT, TWILIO_SID, TWILIO_TOKEN, Stack, seed_project
+from tests.stack import PROJECT, TWILIO_SID, TWILIO_TOKEN, Stack, seed_project, wait_for
 
 OCTOBER = Month(2026, 10)
 COORDINATOR_CHAT = 4242
@@ -191,7 +191,7 @@ async def test_twilio_stalling_past_the_timeout_is_transient_and_retried(
         assert await failure_audits(stack) == []
 
         # Let the stalled request finish on the fake before the provider recovers.
-        await asyncio.sleep(0.6)
+        await wait_for(lambda: _all_answered(fake_twilio))
         fake_twilio.delay = 0.0
         assert not await dispatcher.handle_one()  # backoff: not due yet
         stack.clock.advance(seconds=(utc(row.next_attempt_at) - stack.clock()).total_seconds())
@@ -329,3 +329,7 @@ async def test_telegram_chat_not_found_is_permanent(
     assert len(fake_telegram.texts_to(PERSON_CHAT)) == 1
     assert sms_row.state == "sent" and len(fake_twilio.sent_to(phone)) == 1
     assert (await person(stack)).channel == "sms"
+
+
+async def _all_answered(fake: FakeTwilio) -> bool:
+    return bool(fake.answered == fake.requests)

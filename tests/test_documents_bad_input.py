@@ -20,8 +20,9 @@ from bot.core.errors import InputError
 from bot.core.months import Month
 from bot.roots.admin import run_admin
 from bot.usecases.closing.month_close import close_month
-from bot.usecases.documents.certificate_pdf import Certificate, render_certificate
-from bot.usecases.documents.month_xlsx import MonthExport, PersonMonth, render_month_xlsx
+from bot.usecases.documents.certificate_pdf import render_certificate
+from bot.usecases.documents.models import Certificate, MonthExport, PersonMonth
+from bot.usecases.documents.month_xlsx import render_month_xlsx
 from bot.usecases.recording.hours import record_hours
 from bot.usecases.roster.registry import NewPerson, add_person, create_project
 from storage.month_records import RecordedDay

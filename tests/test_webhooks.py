@@ -15,7 +15,15 @@ from bot.core.access import Actor
 from bot.core.months import Month
 from bot.usecases.closing.month_close import close_month
 from storage.tables import InboundMessage, OutboxMessage, Person, Signature
-from tests.stack import PROJECT, PUBLIC_URL, WEBHOOK_SECRET, Stack, seed_project, twilio_signature
+from tests.stack import (
+    PROJECT,
+    PUBLIC_URL,
+    WEBHOOK_SECRET,
+    Stack,
+    seed_project,
+    twilio_signature,
+    wait_for,
+)
 
 OCTOBER = Month(2026, 10)
 _CODE = re.compile(r"\b(\d{6})\b")
@@ -235,14 +243,6 @@ async def post_update(stack: Stack, payload: dict[str, Any], secret: str = WEBHO
     return response.status
 
 
-async def wait_for(predicate: Any, seconds: float = 5.0) -> None:
-    for _ in range(int(seconds / 0.02)):
-        if await predicate():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("condition not met in time")
-
-
 async def test_telegram_webhook_refuses_a_wrong_secret(stack: Stack) -> None:
     assert await post_update(stack, update(1, 555, "hi"), secret="wrong") == 403
     assert await post_update(stack, update(1, 555, "hi"), secret="") == 403
@@ -281,7 +281,7 @@ async def test_invite_link_then_code_over_telegram(stack: Stack, fake_telegram: 
     await wait_for(lambda: _has_text(fake_telegram, chat, "TS-"))
     # The same update again acts once.
     assert await post_update(stack, update(11, chat, code.group(1))) == 200
-    await asyncio.sleep(0.2)
+    await stack.settled()
     assert await signatures(stack) == 1
 
 

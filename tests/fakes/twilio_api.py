@@ -25,6 +25,7 @@ class FakeTwilio:
     url: str = ""
     messages: list[dict[str, str]] = field(default_factory=list)  # accepted messages
     requests: int = 0
+    answered: int = 0  # requests handled to the end (a stalled one finishes late)
     delay: float = 0.0  # seconds before answering, to simulate a stalled provider
     next_sids: list[str] = field(default_factory=list)  # SIDs to hand out first
     _next: list[Failure] = field(default_factory=list)
@@ -48,6 +49,12 @@ class FakeTwilio:
 
     async def _create(self, request: web.Request) -> web.Response:
         self.requests += 1
+        try:
+            return await self._answer(request)
+        finally:
+            self.answered += 1
+
+    async def _answer(self, request: web.Request) -> web.Response:
         if self.delay:
             await asyncio.sleep(self.delay)
         expected = (
