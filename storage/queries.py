@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.standing import PersonMonth
 from bot.core.states import OutboxState, SummaryState
 from storage.tables import (
     Activity,
@@ -218,37 +219,6 @@ async def unsigned(
     return [(p, s, latest.get(s.id or 0)) for p, s in rows]
 
 
-async def summary_states(session: AsyncSession, project_id: int, month: str) -> list[SummaryState]:
-    query = select(MonthlySummary.state).where(
-        MonthlySummary.project_id == project_id,
-        MonthlySummary.month == month,
-        col(MonthlySummary.state).in_(OPEN_STATES),
-    )
-    return [SummaryState(state) for state in (await session.exec(query)).all()]
-
-
-async def delivery_states(
-    session: AsyncSession, project_id: int, month: str
-) -> dict[OutboxState, int]:
-    """The latest message state of each current summary of ``month``, counted."""
-    query = (
-        select(OutboxMessage.summary_id, OutboxMessage.state)
-        .join(MonthlySummary, col(MonthlySummary.id) == OutboxMessage.summary_id)
-        .where(
-            MonthlySummary.project_id == project_id,
-            MonthlySummary.month == month,
-            col(MonthlySummary.state).in_(OPEN_STATES),
-        )
-        .order_by(col(OutboxMessage.id))
-    )
-    rows = (await session.exec(query)).all()
-    latest = {summary_id: OutboxState(state) for summary_id, state in rows}
-    counts: dict[OutboxState, int] = {}
-    for state in latest.values():
-        counts[state] = counts.get(state, 0) + 1
-    return counts
-
-
 async def has_any_role(session: AsyncSession, telegram_user_id: int) -> bool:
     query = select(Coordinator.id).where(Coordinator.telegram_user_id == telegram_user_id)
     return (await session.exec(query)).first() is not None
@@ -275,3 +245,69 @@ async def entry_on(
         col(TimeEntry.day) == day,
     )
     return (await session.exec(query)).first()
+
+
+async def month_standing(
+    session: AsyncSession, project_id: int, month: str, first: date, last: date
+) -> list[PersonMonth]:
+    """Every person with hours in the month or a summary of it, with their newest summary
+    version and that version's newest message, by reference."""
+    newest: dict[int, MonthlySummary] = {}
+    summaries = await session.exec(
+        select(MonthlySummary).where(
+            MonthlySummary.project_id == project_id, MonthlySummary.month == month
+        )
+    )
+    for summary in summaries.all():
+        if summary.person_id not in newest or summary.version > newest[summary.person_id].version:
+            newest[summary.person_id] = summary
+    with_hours = set(
+        (
+            await session.exec(
+                select(TimeEntry.person_id)
+                .join(Person, col(Person.id) == TimeEntry.person_id)
+                .where(
+                    Person.project_id == project_id,
+                    col(Person.active).is_(True),
+                    TimeEntry.day >= first,
+                    TimeEntry.day <= last,
+                )
+                .distinct()
+            )
+        ).all()
+    )
+    deliveries: dict[int, tuple[OutboxState, datetime]] = {}
+    ids = [s.id for s in newest.values() if s.id is not None]
+    messages = await session.exec(
+        select(OutboxMessage.summary_id, OutboxMessage.state, OutboxMessage.created_at)
+        .where(col(OutboxMessage.summary_id).in_(ids))
+        .order_by(col(OutboxMessage.id))
+    )
+    for summary_id, state, at in messages.all():
+        if summary_id is not None:
+            deliveries[summary_id] = (OutboxState(state), at)
+    people = await session.exec(
+        select(Person.id, Person.ref, Person.name).where(
+            col(Person.id).in_(set(newest) | with_hours)
+        )
+    )
+    rows = []
+    for person_id, ref, name in people.all():
+        current = newest.get(person_id or 0)
+        delivery = deliveries.get(current.id or 0) if current else None
+        rows.append(
+            PersonMonth(
+                ref=ref,
+                name=name,
+                has_hours=person_id in with_hours,
+                summary_state=current.state if current else None,
+                summary_at=current.created_at if current else None,
+                state_changed_at=current.state_changed_at if current else None,
+                dispute_reason=current.dispute_reason if current else None,
+                delivery=delivery[0] if delivery else None,
+                delivery_at=delivery[1] if delivery else None,
+                reminders_sent=current.reminders_sent if current else 0,
+                last_reminder_at=current.last_reminder_at if current else None,
+            )
+        )
+    return sorted(rows, key=lambda row: row.ref)

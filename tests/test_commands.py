@@ -71,7 +71,7 @@ async def test_a_coordinator_runs_a_month_from_the_chat(stack: Stack, fake_teleg
     assert "Anna Berg" in await say(stack, fake, c, "/person list")
     assert "+46701234567" not in await say(stack, fake, c, "/person list")
     assert "1 person, 22.5 h" in await say(stack, fake, c, "/close 2026-10")
-    assert "1 summaries queued" in await say(stack, fake, c, "/close 2026-10 confirmed")
+    assert "1 summary queued" in await say(stack, fake, c, "/close 2026-10 confirmed")
     assert "P-0001 Anna Berg" in await say(stack, fake, VIEWER, "/unsigned 2026-10")
     assert "1 sent" in await say(stack, fake, VIEWER, "/status 2026-10")
 
@@ -257,7 +257,7 @@ async def test_close_in_chat_asks_for_a_button_press_first(
         assert (await session.exec(select(MonthlySummary))).all() == []
     # A viewer pressing the same button is refused like the command itself.
     assert "needs the coordinator role" in await press(stack, fake, VIEWER, data)
-    assert "1 summaries queued" in await press(stack, fake, c, data)
+    assert "1 summary queued" in await press(stack, fake, c, data)
 
 
 def only_keyboard(fake: Any, chat: int) -> dict[str, Any]:

@@ -110,7 +110,7 @@ async def test_closing_a_month_is_asked_and_reported_in_polish(
         "close 2026-10 confirmed",
     )
     closed = await say_in(stack, fake, c, "/close 2026-10 confirmed", "pl")
-    assert closed.startswith("Zamknięto 2026-10. Zestawienia w kolejce do podpisu: 1, bez zmian: 0")
+    assert closed == "Zamknięto 2026-10 dla 1 osoby:\n- 1 zestawienie w kolejce do podpisu: P-0001"
 
 
 async def test_lists_and_counts_are_read_in_swedish(stack: Stack, fake_telegram: Any) -> None:
@@ -122,7 +122,9 @@ async def test_lists_and_counts_are_read_in_swedish(stack: Stack, fake_telegram:
     await say(stack, fake, c, "/close 2026-10 confirmed")
 
     listing = await say_in(stack, fake, c, "/unsigned 2026-10", "sv")
-    assert listing.startswith("Inte signerat för 2026-10: 1\nP-0001 Eva: skickad ")
+    assert listing.startswith(
+        "Inte signerat för 2026-10: 1\nVäntar på signatur (1):\n- P-0001 Eva: sammanställning från "
+    )
     assert listing.endswith(", ingen påminnelse än")
     labels = [row[0]["text"] for row in only_keyboard(fake, c)["inline_keyboard"]]
     assert labels == ["Påminn P-0001", "Ny kod P-0001"]

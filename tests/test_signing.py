@@ -126,7 +126,7 @@ async def test_months_without_hours_are_not_sent(core: Core) -> None:
 
 async def test_a_month_that_has_not_begun_cannot_be_closed(core: Core) -> None:
     await seed_project(core)
-    with pytest.raises(InputError, match="not started"):
+    with pytest.raises(InputError, match="not ended"):
         await close_month(core, PROJECT, Month(2026, 12), actor="test")
 
 

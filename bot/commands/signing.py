@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.commands.request import Answer, Command, Request, take_flag
+from bot.core import counts
 from bot.core.access import may
 from bot.core.errors import InputError
 from bot.core.i18n import Hours, Message, Translatable
@@ -83,20 +84,13 @@ async def close(request: Request) -> Translatable | Answer:
             return Message(
                 "Nobody has hours in %(month)s; there is nothing to send.", month=str(month)
             )
-        values = {"month": str(month), "project": project.code, "hours": Hours(minutes)}
-        question = (
-            Message(
-                "Close %(month)s for %(project)s: 1 person, %(hours)s in all. "
-                "Summaries that changed are sent for signing.",
-                **values,
-            )
-            if people == 1
-            else Message(
-                "Close %(month)s for %(project)s: %(people)s people, %(hours)s in all. "
-                "Summaries that changed are sent for signing.",
-                people=people,
-                **values,
-            )
+        question = Message(
+            "Close %(month)s for %(project)s: %(people)s, %(hours)s in all. "
+            "Summaries that changed are sent for signing.",
+            month=str(month),
+            project=project.code,
+            people=counts.people(people),
+            hours=Hours(minutes),
         )
         label = Message("Send %(month)s for signing", month=str(month))
         return Answer(question, buttons=((label, f"close {month} confirmed"),))

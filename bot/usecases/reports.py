@@ -7,10 +7,12 @@ words stay as they are, the prose around them is translated.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
-from bot.core.i18n import Hours, Joined, Lines, Message, Translatable
+from bot.core.i18n import Hours, Joined, Lines, Message, Plural, Translatable
 from bot.core.months import Month
 from bot.core.phones import mask
+from bot.core.standing import NOT_SIGNED, PersonMonth, Standing, standing_of
 from bot.core.states import OutboxState, SummaryState
 from bot.usecases.closing.month_close import CloseReport
 from bot.usecases.context import Core
@@ -31,23 +33,65 @@ DELIVERY_STATES = {
 
 
 def describe_close(report: CloseReport) -> Lines:
+    """Each person closed is counted once, in one group, so the numbers add up."""
+    corrected = [ref for ref in report.superseded if ref in report.sent]
+    first = [ref for ref in report.sent if ref not in report.superseded]
+    people = len(first) + len(corrected) + len(report.unchanged) + len(report.withdrawn)
+    people += len(report.unreachable)
     lines: list[Translatable | str] = [
-        Message(
-            "Closed %(month)s: %(sent)s summaries queued for signing, "
-            "%(unchanged)s unchanged, %(superseded)s corrected and re-sent.",
+        Plural(
+            "Closed %(month)s for %(n)s person:",
+            "Closed %(month)s for %(n)s people:",
+            n=people,
             month=str(report.month),
-            sent=len(report.sent),
-            unchanged=len(report.unchanged),
-            superseded=len(report.superseded),
         )
     ]
+    groups = (
+        (
+            first,
+            Plural(
+                "%(n)s summary queued for signing",
+                "%(n)s summaries queued for signing",
+                n=len(first),
+            ),
+        ),
+        (
+            corrected,
+            Plural(
+                "%(n)s corrected summary queued for signing again",
+                "%(n)s corrected summaries queued for signing again",
+                n=len(corrected),
+            ),
+        ),
+        (
+            report.unchanged,
+            Plural(
+                "%(n)s unchanged since it was sent",
+                "%(n)s unchanged since they were sent",
+                n=len(report.unchanged),
+            ),
+        ),
+    )
+    for refs, counted in groups:
+        if refs:
+            lines.append(Joined(["- ", counted, _listed(refs)]))
     if report.withdrawn:
-        lines.append(
-            Message("Withdrawn (no hours any more): %(refs)s.", refs=", ".join(report.withdrawn))
+        withdrawn = Plural(
+            "%(n)s withdrawn, no hours any more",
+            "%(n)s withdrawn, no hours any more",
+            n=len(report.withdrawn),
         )
+        lines.append(Joined(["- ", withdrawn, _listed(report.withdrawn)]))
     for ref, reason in report.unreachable:
         lines.append(Message("%(ref)s cannot be reached: %(reason)s.", ref=ref, reason=reason))
     return Lines(lines)
+
+
+LISTED = 20  # references named in a close answer; past that the count says enough
+
+
+def _listed(refs: list[str]) -> str:
+    return ": " + ", ".join(refs) if len(refs) <= LISTED else ""
 
 
 async def activities(core: Core, project: Project) -> Translatable:
@@ -80,64 +124,123 @@ async def people(core: Core, project: Project) -> Translatable:
     return Lines(lines) if lines else NOTHING
 
 
-async def unsigned(core: Core, project: Project, month: Month) -> tuple[Translatable, list[str]]:
-    """The list, with last reminder and delivery state, and the references in it."""
+async def standings(
+    core: Core, project: Project, month: Month
+) -> list[tuple[PersonMonth, Standing]]:
     assert project.id is not None
     async with core.sessions() as session:
-        rows = await queries.unsigned(session, project.id, str(month))
-    if not rows:
-        everyone = Message(
-            "Everyone with hours in %(month)s has signed, or the month is not closed yet.",
-            month=str(month),
+        rows = await queries.month_standing(
+            session, project.id, str(month), month.first_day, month.last_day
         )
-        return everyone, []
-    lines: list[Translatable | str] = [
-        Message("Not signed for %(month)s: %(count)s", month=str(month), count=len(rows))
-    ]
-    for person, summary, delivery in rows:
-        reminded = (
-            Message(
-                ", last reminder %(day)s (%(count)s sent)",
-                day=f"{summary.last_reminder_at:%Y-%m-%d}",
-                count=summary.reminders_sent,
-            )
-            if summary.last_reminder_at
-            else Message(", no reminder yet")
-        )
-        if delivery is None:
-            state: Message | str = Message("not sent yet")
-        else:
-            state = DELIVERY_STATES[delivery]
-        lines.append(
-            Message(
-                "%(ref)s %(name)s: sent %(day)s, %(delivery)s%(reminded)s",
-                ref=person.ref,
-                name=person.name,
-                day=f"{summary.created_at:%Y-%m-%d}",
-                delivery=state,
-                reminded=reminded,
-            )
-        )
-    return Lines(lines), [p.ref for p, _, _ in rows]
+    return [(row, standing) for row in rows if (standing := standing_of(row)) is not None]
 
 
-async def status(core: Core, project: Project, month: Month) -> Message:
-    assert project.id is not None
-    async with core.sessions() as session:
-        states = await queries.summary_states(session, project.id, str(month))
-        deliveries = await queries.delivery_states(session, project.id, str(month))
-    counts = Counter(states)
-    delivered = deliveries.get(OutboxState.DELIVERED, 0) + deliveries.get(OutboxState.SENT, 0)
+# The groups of /unsigned, in the order a coordinator chases them.
+GROUPS: tuple[tuple[Standing, Message], ...] = (
+    (Standing.DISPUTED, Message("Disputed")),
+    (Standing.DELIVERY_FAILED, Message("The message did not arrive")),
+    (Standing.CORRECTION_NOT_SENT, Message("Corrected, not sent again yet")),
+    (Standing.NOT_SENT, Message("Hours recorded, not sent yet")),
+    (Standing.WAITING, Message("Waiting for a signature")),
+)
+
+
+def _day(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d}" if moment else "?"
+
+
+def _unsigned_line(row: PersonMonth, standing: Standing) -> Translatable:
+    who = f"{row.ref} {row.name}"
+    if standing is Standing.DISPUTED:
+        return Message(
+            "%(who)s, %(day)s: %(reason)s",
+            who=who,
+            day=_day(row.state_changed_at),
+            reason=row.dispute_reason or "",
+        )
+    if standing in (Standing.CORRECTION_NOT_SENT, Standing.NOT_SENT):
+        return Joined([who])
+    delivery: Translatable = (
+        Message("%(state)s %(day)s", state=DELIVERY_STATES[row.delivery], day=_day(row.delivery_at))
+        if row.delivery is not None
+        else Message("no message (cannot be reached)")
+    )
+    reminded: Translatable = (
+        Plural(
+            ", last reminder %(day)s (%(n)s sent)",
+            ", last reminder %(day)s (%(n)s sent)",
+            n=row.reminders_sent,
+            day=_day(row.last_reminder_at),
+        )
+        if row.last_reminder_at
+        else Message(", no reminder yet")
+    )
     return Message(
-        "%(project)s %(month)s: %(sent)s sent, %(delivered)s delivered, "
-        "%(signed)s signed, %(disputed)s disputed, %(failed)s failed.",
-        project=project.code,
-        month=str(month),
-        sent=sum(counts.values()),
-        delivered=delivered,
-        signed=counts.get(SummaryState.SIGNED, 0),
-        disputed=counts.get(SummaryState.DISPUTED, 0),
-        failed=deliveries.get(OutboxState.FAILED, 0) + deliveries.get(OutboxState.UNDELIVERED, 0),
+        "%(who)s: summary of %(day)s, message %(delivery)s%(reminded)s",
+        who=who,
+        day=_day(row.summary_at),
+        delivery=delivery,
+        reminded=reminded,
+    )
+
+
+async def unsigned(core: Core, project: Project, month: Month) -> tuple[Translatable, list[str]]:
+    """Everyone who has not signed, by group, and the references waiting for a signature
+    (the ones a reminder or a new code can help)."""
+    rows = await standings(core, project, month)
+    open_rows = [(row, standing) for row, standing in rows if standing in NOT_SIGNED]
+    if not open_rows:
+        if rows:
+            return Message("Everyone with hours in %(month)s has signed.", month=str(month)), []
+        return Message("Nobody has hours in %(month)s.", month=str(month)), []
+    lines: list[Translatable | str] = [
+        Message("Not signed for %(month)s: %(count)s", month=str(month), count=len(open_rows))
+    ]
+    for standing, title in GROUPS:
+        group = [row for row, s in open_rows if s is standing]
+        if not group:
+            continue
+        lines.append(Joined([title, f" ({len(group)}):"]))
+        lines += [Joined(["- ", _unsigned_line(row, standing)]) for row in group]
+    if any(s in (Standing.CORRECTION_NOT_SENT, Standing.NOT_SENT) for _, s in open_rows):
+        lines.append(Message("/close %(month)s sends what is not sent yet.", month=str(month)))
+    waiting = [row.ref for row, s in open_rows if s in (Standing.WAITING, Standing.DELIVERY_FAILED)]
+    return Lines(lines), waiting
+
+
+async def status(core: Core, project: Project, month: Month) -> Translatable:
+    """The same groups as /unsigned, counted, and how the month's messages fared."""
+    rows = await standings(core, project, month)
+    counted = Counter(standing for _, standing in rows)
+    deliveries = Counter(row.delivery for row, _ in rows if row.delivery is not None)
+    sent = sum(
+        1
+        for row, _ in rows
+        if row.summary_state is not None and row.summary_state != SummaryState.SUPERSEDED
+    )
+    return Lines(
+        [
+            Message(
+                "%(project)s %(month)s: %(sent)s sent, %(delivered)s delivered, "
+                "%(signed)s signed, %(disputed)s disputed, %(failed)s failed.",
+                project=project.code,
+                month=str(month),
+                sent=sent,
+                delivered=deliveries[OutboxState.DELIVERED] + deliveries[OutboxState.SENT],
+                signed=counted[Standing.SIGNED],
+                disputed=counted[Standing.DISPUTED],
+                failed=deliveries[OutboxState.FAILED] + deliveries[OutboxState.UNDELIVERED],
+            ),
+            Message(
+                "Not signed: %(waiting)s waiting, %(failed)s not delivered, %(disputed)s "
+                "disputed, %(corrected)s corrected and not sent again, %(unsent)s not sent.",
+                waiting=counted[Standing.WAITING],
+                failed=counted[Standing.DELIVERY_FAILED],
+                disputed=counted[Standing.DISPUTED],
+                corrected=counted[Standing.CORRECTION_NOT_SENT],
+                unsent=counted[Standing.NOT_SENT],
+            ),
+        ]
     )
 
 

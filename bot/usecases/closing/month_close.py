@@ -122,13 +122,7 @@ async def _close(
         project = await queries.project_by_code(session, project_code)
         if project is None or project.id is None:
             raise InputError(Message("There is no project %(code)s.", code=project_code[:32]))
-        if month >= current_month(now, project.time_zone).next():
-            raise InputError(
-                Message(
-                    "%(month)s has not started yet; a month can be closed once it has begun.",
-                    month=str(month),
-                )
-            )
+        refuse_running_month(project, month, now)
         if scheduled and not await _claim_close(session, project.id, month, now):
             return None
         reminder_policy = policy_of(project)
@@ -229,12 +223,29 @@ async def _claim_close(session: AsyncSession, project_id: int, month: Month, now
     return claimed is not None
 
 
+def refuse_running_month(project: Project, month: Month, now: datetime) -> None:
+    """A month is closed once it has ended in the project's zone: closing it earlier would
+    send people a partial month to sign."""
+    if month < current_month(now, project.time_zone):
+        return
+    opens = month.next().starts_at(project.time_zone).astimezone(ZoneInfo(project.time_zone))
+    raise InputError(
+        Message(
+            "%(month)s has not ended yet in %(zone)s; it can be closed from %(opens)s.",
+            month=str(month),
+            zone=project.time_zone,
+            opens=opens.strftime("%Y-%m-%d %H:%M"),
+        )
+    )
+
+
 async def preview_close(core: Core, project_code: str, month: Month) -> tuple[int, int]:
     """How many active people have hours in ``month``, and how many minutes in all."""
     async with core.sessions() as session:
         project = await queries.project_by_code(session, project_code)
         if project is None or project.id is None:
             raise InputError(Message("There is no project %(code)s.", code=project_code[:32]))
+        refuse_running_month(project, month, core.clock())
         active = {p.id for p in await queries.active_people(session, project.id)}
         rows = await queries.entries_between(session, project.id, month.first_day, month.last_day)
     counted = [entry for entry, _ in rows if entry.person_id in active]

@@ -13,9 +13,10 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import TypeVar
 
+from bot.core import counts
 from bot.core.attendance import AttendanceSheet, LineProblem
 from bot.core.errors import InputError
-from bot.core.i18n import Hours, Lines, Message
+from bot.core.i18n import Hours, Lines, Message, Plural, Translatable
 from bot.usecases.context import Core
 from bot.usecases.recording.hours import record_day
 from bot.usecases.roster.find import find_activity, find_person
@@ -119,43 +120,38 @@ async def import_attendance(
             lines=lines,
             minutes=minutes,
         )
-    count = len({person_id for person_id, _, _ in seen})
-    values = {"lines": lines, "source": shown_source, "hours": Hours(minutes), "count": count}
-    if lines == 1:
-        answer = Message("Recorded 1 line from %(source)s: %(hours)s for 1 person.", **values)
-    elif count == 1:
-        answer = Message(
-            "Recorded %(lines)s lines from %(source)s: %(hours)s for 1 person.", **values
-        )
-    else:
-        answer = Message(
-            "Recorded %(lines)s lines from %(source)s: %(hours)s for %(count)s people.", **values
-        )
+    answer = Message(
+        "Recorded %(lines)s from %(source)s: %(hours)s for %(people)s.",
+        lines=counts.lines(lines),
+        source=shown_source,
+        hours=Hours(minutes),
+        people=counts.people(len({person_id for person_id, _, _ in seen})),
+    )
     return Lines([answer, *warnings.values()])
 
 
 def _refusal(problems: list[LineProblem], lines: int, source: str | Message) -> Lines:
     problems = sorted(problems, key=lambda problem: problem.line)
-    values = {"problems": len(problems), "lines": lines, "source": source}
-    if len(problems) == 1:
-        head = Message(
-            "Nothing was recorded: %(problems)s of %(lines)s lines of %(source)s has a problem. "
-            "Fix them and send the whole list again.",
-            **values,
-        )
-    else:
-        head = Message(
-            "Nothing was recorded: %(problems)s of %(lines)s lines of %(source)s have problems. "
-            "Fix them and send the whole list again.",
-            **values,
-        )
-    shown: list[Message | Lines | str] = [head]
+    head = Plural(
+        "Nothing was recorded: %(n)s of %(lines)s lines of %(source)s has a problem. "
+        "Fix them and send the whole list again.",
+        "Nothing was recorded: %(n)s of %(lines)s lines of %(source)s have problems. "
+        "Fix them and send the whole list again.",
+        n=len(problems),
+        lines=lines,
+        source=source,
+    )
+    shown: list[Translatable | str] = [head]
     shown += [
         Message("Line %(line)s: %(reason)s", line=p.line, reason=p.reason)
         for p in problems[:SHOWN_PROBLEMS]
     ]
     if len(problems) > SHOWN_PROBLEMS:
         shown.append(
-            Message("… and %(more)s more lines with problems.", more=len(problems) - SHOWN_PROBLEMS)
+            Plural(
+                "… and %(n)s more line with problems.",
+                "… and %(n)s more lines with problems.",
+                n=len(problems) - SHOWN_PROBLEMS,
+            )
         )
     return Lines(shown)

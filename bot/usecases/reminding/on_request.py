@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import col, select
 
 from bot.core.errors import InputError
-from bot.core.i18n import Message
+from bot.core.i18n import Message, Plural, Translatable
 from bot.core.months import Month, current_month
 from bot.core.routing import unreachable_reason
 from bot.core.states import SummaryState
@@ -27,7 +27,7 @@ async def _project(core: Core, project_code: str) -> Project:
     return project
 
 
-async def remind_now(core: Core, project_code: str, month: Month, *, actor: str) -> Message:
+async def remind_now(core: Core, project_code: str, month: Month, *, actor: str) -> Translatable:
     """Remind everyone unsigned in ``month`` now; it counts toward the policy's maximum."""
     now = core.clock()
     project = await _project(core, project_code)
@@ -59,20 +59,13 @@ async def remind_now(core: Core, project_code: str, month: Month, *, actor: str)
     for summary_id in ids:
         assert summary_id is not None
         sent += await remind_one(core, summary_id, now, actor=actor, scheduled=False)
-    if sent == 1:
-        done = Message(
-            "Reminded 1 person who has not signed %(month)s in %(code)s.",
-            month=str(month),
-            code=project.code,
-        )
-    else:
-        done = Message(
-            "Reminded %(count)s people who have not signed %(month)s in %(code)s.",
-            count=sent,
-            month=str(month),
-            code=project.code,
-        )
-    return done
+    return Plural(
+        "Reminded %(n)s person who has not signed %(month)s in %(code)s.",
+        "Reminded %(n)s people who have not signed %(month)s in %(code)s.",
+        n=sent,
+        month=str(month),
+        code=project.code,
+    )
 
 
 async def reissue(
