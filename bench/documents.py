@@ -129,7 +129,7 @@ async def main() -> None:
         url = f"sqlite+aiosqlite:///{folder}/bench.db"
         await asyncio.to_thread(upgrade, url)
         engine = create_engine(url)
-        core = Core(sessions=session_factory(engine), key=b"k" * 32, clock=lambda: NOW)
+        core = Core(sessions=session_factory(engine), secret_key=b"k" * 32, clock=lambda: NOW)
         project = await seed(core, args.people)
         print(f"SQLite, {args.people} people, {args.people * 20} recorded days")
         base = await timed("baseline", baseline(core, project))

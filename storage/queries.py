@@ -191,6 +191,14 @@ async def activities_named(
     return (await session.exec(query.order_by(col(Activity.id)))).all()
 
 
+async def names_of(
+    session: AsyncSession, table: type[Person] | type[Activity], project_id: int
+) -> dict[str, str]:
+    """Every name in the project with its reference: what a typo is compared with."""
+    query = select(table.name, table.ref).where(table.project_id == project_id)
+    return dict((await session.exec(query)).all())
+
+
 async def unsigned(
     session: AsyncSession, project_id: int, month: str
 ) -> list[tuple[Person, MonthlySummary, OutboxState | None]]:

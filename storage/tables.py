@@ -37,6 +37,8 @@ class Project(SQLModel, table=True):
     # Scheduled close: day N of the next month at close_time (local); None means off.
     close_day: int | None = None
     close_time: time | None = None
+    # Saturday hours of activities not held at weekends: a warning, or (True) a refusal.
+    refuse_saturdays: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     created_at: datetime
 
 
@@ -293,3 +295,30 @@ class EarlyStatus(SQLModel, table=True):
     status: str = Field(max_length=16, primary_key=True)
     error_code: str | None = Field(default=None, max_length=20)
     received_at: datetime
+
+
+class Superuser(SQLModel, table=True):
+    """A superuser named by ``TIMESIGN_ADMIN_TELEGRAM_IDS``, mirrored here at each start.
+
+    The worker writes coordinator notices where no request is at hand; it finds here who
+    hears them when a project has no admin or coordinator of its own.
+    """
+
+    __tablename__ = "superusers"
+
+    telegram_user_id: int = Field(
+        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    listed_at: datetime
+
+
+class Resend(SQLModel, table=True):
+    """A month whose hours changed after it was sent: the worker closes it again once
+    ``due_at`` (the project's next sending hour) has come, or ``/close`` does at once."""
+
+    __tablename__ = "resends"
+
+    project_id: int = Field(foreign_key="projects.id", primary_key=True)
+    month: str = Field(max_length=7, primary_key=True)
+    due_at: datetime = Field(index=True)
+    requested_at: datetime

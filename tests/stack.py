@@ -69,7 +69,7 @@ async def core(database_url: str, clock: Clock) -> AsyncIterator[Core]:
     built = build_core(settings, engine, dev=False, clock=clock)
     yield Core(
         sessions=built.sessions,
-        key=built.key,
+        secret_key=built.key,
         clock=clock,
         rng=random.Random(20261103),
         policy=built.policy,

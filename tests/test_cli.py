@@ -332,3 +332,46 @@ def test_no_secret_appears_in_any_command_output(
     everything = "\n".join(seen)
     for secret in (SECRET_KEY, TWILIO_TOKEN, "short-secret"):
         assert secret not in everything
+
+
+def test_the_shell_speaks_shell_and_asks_before_it_sends(tmp_path: Path) -> None:
+    # No TIMESIGN_SECRET_KEY: commands that need none run, the others say so.
+    env = {"TIMESIGN_DATABASE_URL": f"sqlite:///{tmp_path / 'shell.db'}"}
+    created = run_timesign(tmp_path, "admin", "project", "new", "ESF-9", "Test", env=env)
+    assert created.returncode == 0, output_of(created)
+    assert "Choose it with --project ESF-9." in created.stdout
+    used = run_timesign(tmp_path, "admin", "project", "use", "ESF-9", env=env)
+    assert used.returncode == 1
+    assert "does not remember a project" in used.stderr and "TIMESIGN_PROJECT" in used.stderr
+    env["TIMESIGN_PROJECT"] = "ESF-9"
+    for words in (
+        ("activity", "add", "Kurs", "training", "2026-09-01", "2026-12-31"),
+        ("person", "add", "Eva", "0701234571"),
+        ("hours", "Eva", "A-001", "2026-10-14", "6"),
+    ):
+        result = run_timesign(tmp_path, "admin", *words, env=env)
+        assert result.returncode == 0, output_of(result)
+
+    asked = run_timesign(tmp_path, "admin", "close", "2026-10", env=env)
+    assert asked.returncode == 0, output_of(asked)
+    assert asked.stdout.splitlines() == [
+        "Close 2026-10 for ESF-9: 1 person, 6 h in all. Summaries that changed are sent for "
+        "signing.",
+        "Nothing was sent. To send: timesign admin --project ESF-9 close 2026-10 --yes",
+    ]
+    keyless = run_timesign(tmp_path, "admin", "close", "2026-10", "--yes", env=env)
+    assert keyless.returncode == 2
+    assert "needs TIMESIGN_SECRET_KEY (or --dev" in assert_one_sentence(keyless.stderr)
+    closed = run_timesign(tmp_path, "admin", "--dev", "close", "2026-10", "--yes", env=env)
+    assert closed.stdout.startswith("Closed 2026-10 for 1 person:"), output_of(closed)
+
+    shown = run_timesign(tmp_path, "admin", "help", env=env).stdout.splitlines()
+    assert not any(line.startswith("/") for line in shown)
+    assert "timesign admin --project ESF-9 person list" in shown
+    wrong = run_timesign(tmp_path, "admin", "person", "find", "Eva", env=env)
+    assert (
+        "person has no sub-command 'find'; it has add, deactivate, edit, invite, list or show."
+        in (wrong.stderr)
+    )
+    helped = run_timesign(tmp_path, "--help").stdout + run_timesign(tmp_path, "admin", "-h").stdout
+    assert "`" not in helped and "TIMESIGN_PROJECT" in helped

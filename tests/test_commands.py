@@ -336,3 +336,87 @@ async def test_admins_set_the_reminder_policy_and_the_scheduled_close(
         project = (await session.exec(select(ProjectRow).where(ProjectRow.code == "ESF-1"))).one()
     assert (project.reminder_first_days, project.reminder_max) == (2, 5)
     assert project.close_day is None
+
+
+async def test_hours_answers_say_what_was_replaced_and_warn_of_saturdays(
+    stack: Stack, fake_telegram: Any
+) -> None:
+    fake, c = fake_telegram, COORDINATOR
+    await setup_projects(stack, fake)
+    await eva_with_hours(stack, fake)  # 6 h on 2026-10-14
+    answer = await say(stack, fake, c, "/hours Eva A-001 2026-10-14 5")
+    assert answer == "Recorded 5 h for P-0001 on A-001, 2026-10-14, replacing 6 h."
+    saturday = await say(stack, fake, c, "/hours Eva A-001 2026-10-17 3")
+    assert saturday.splitlines() == [
+        "Recorded 3 h for P-0001 on A-001, 2026-10-17.",
+        "Note: 2026-10-17 is a Saturday, and this activity is not normally held at weekends.",
+    ]
+    assert "needs the admin role" in await say(stack, fake, c, "/project set saturdays refuse")
+    bad = await say(stack, fake, ADMIN, "/project set saturdays never")
+    assert bad == "'never' is not a choice for Saturdays; write warn or refuse."
+    shown = await say(stack, fake, ADMIN, "/project set saturdays refuse")
+    assert "Saturday hours of activities not held at weekends: refused." in shown
+    refusal = await say(stack, fake, c, "/hours Eva A-001 2026-10-24 3")
+    assert refusal.startswith("2026-10-24 is a Saturday; this project records no Saturday")
+    async with stack.core.sessions() as session:
+        days = (await session.exec(select(TimeEntry.day).order_by(TimeEntry.day))).all()
+    assert [str(day) for day in days] == ["2026-10-14", "2026-10-17"]
+
+
+async def test_a_change_to_a_sent_month_says_it_is_sent_again(
+    stack: Stack, fake_telegram: Any
+) -> None:
+    fake, c = fake_telegram, COORDINATOR
+    await setup_projects(stack, fake)
+    await eva_with_hours(stack, fake)
+    await say(stack, fake, c, "/close 2026-10 confirmed")
+    answer = await say(stack, fake, c, "/hours Eva A-001 2026-10-14 5")
+    assert answer.splitlines()[1] == (
+        "The unsigned version 1 of 2026-10 is withdrawn; the new one goes for signing at "
+        "2026-11-03 10:00, or at once with /close 2026-10."
+    )
+    unsigned = await say(stack, fake, c, "/unsigned 2026-10")
+    assert "Corrected, not sent again yet (1):\n- P-0001 Eva" in unsigned
+
+
+async def test_diagnostics_name_the_wrong_word_and_what_would_be_right(
+    stack: Stack, fake_telegram: Any
+) -> None:
+    fake, c = fake_telegram, COORDINATOR
+    await setup_projects(stack, fake)
+    await eva_with_hours(stack, fake)
+    await say(stack, fake, c, '/person add "Anna Berg" 0701234572')
+    for line, answer in (
+        (
+            "/hours Eva A-001 2026-11-31 2",
+            "2026-11-31 does not exist: check the day and the month.",
+        ),
+        (
+            '/person add "Hanna Ny" +46701112266 particpant',
+            "'particpant' is not a kind of person or a language; did you mean participant? "
+            "Write participant, staff, sv, en or pl.",
+        ),
+        (
+            "/activity add Kurs trainig 2026-09-01 2026-12-31",
+            "'trainig' is not a kind of activity; did you mean training? "
+            "Write training, internship, counselling or other.",
+        ),
+        (
+            "/person find Anna",
+            "/person has no sub-command 'find'; "
+            "it has add, deactivate, edit, invite, list or show.",
+        ),
+        ("/persons list", "I do not know the command 'persons'; did you mean /person? Try /help."),
+        (
+            '/hours "Ana Berg" A-001 2026-10-14 2',
+            "There is no person 'Ana Berg'; did you mean Anna Berg (P-0002)?",
+        ),
+        ("/hours Eva Kurz 2026-10-14 2", "There is no activity 'Kurz'; did you mean Kurs (A-001)?"),
+        (
+            "/coordinator add 106 admn",
+            "'admn' is not a role; did you mean admin? Write viewer, coordinator or admin.",
+        ),
+    ):
+        assert await say(stack, fake, c if "coordinator" not in line else ADMIN, line) == answer
+    async with stack.core.sessions() as session:
+        assert len((await session.exec(select(Person))).all()) == 2  # nothing was added

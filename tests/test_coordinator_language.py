@@ -32,7 +32,8 @@ async def test_language_command_switches_answers_and_notices(
 
     assert await say(stack, fake, c, "/language sv") == "Från och med nu svarar jag på svenska."
     assert (
-        await say(stack, fake, c, "/frobnicate") == "Jag känner inte till /frobnicate. Prova /help."
+        await say(stack, fake, c, "/frobnicate")
+        == "Jag känner inte till kommandot 'frobnicate'. Prova /help."
     )
     assert await say(stack, fake, c, "/language") == (
         "Svaren här är på svenska. Byt med /language sv, en eller pl."
@@ -57,9 +58,35 @@ async def test_without_a_choice_answers_follow_the_telegram_app(
         refusal == "Rejestrowanie godzin wymaga roli „koordynator”; tutaj masz rolę „obserwator”."
     )
     assert await languages_of(stack, VIEWER) == {"pl"}
-    # An app in a language timesign does not speak: the project's language (sv).
+    # An app in a language timesign does not speak: the language read last (pl).
     refusal = await say_in(stack, fake, VIEWER, "/hours P-0001 A-001 2026-10-14 2", "de")
-    assert refusal == "Att registrera timmar kräver rollen samordnare; här är du läsare."
+    assert refusal.startswith("Rejestrowanie godzin")
+
+
+async def test_a_button_press_is_answered_in_the_language_of_the_typed_commands(
+    stack: Stack, fake_telegram: Any
+) -> None:
+    from tests.test_commands import eva_with_hours
+
+    fake, c = fake_telegram, COORDINATOR
+    await setup_projects(stack, fake)  # ESF-1 speaks Swedish
+    await eva_with_hours(stack, fake)
+    assert (await say_in(stack, fake, c, "/close 2026-10", "en")).startswith(
+        "Close 2026-10 for ESF-1"
+    )
+    # Telegram clients may leave the language out of a button press.
+    update_id = next_update_id()
+    press = {
+        "update_id": update_id,
+        "callback_query": {
+            "id": str(update_id),
+            "from": {"id": c, "is_bot": False, "first_name": "C"},
+            "chat_instance": "1",
+            "data": "close 2026-10 confirmed",
+        },
+    }
+    answer = await post_update_and_answer(stack, fake, c, press)
+    assert answer.startswith("Closed 2026-10 for 1 person")
 
 
 async def test_a_chosen_language_wins_over_the_telegram_app(
@@ -220,6 +247,7 @@ async def test_hours_rules_and_project_settings_are_read_in_swedish_and_polish(
         "Påminnelser: den första efter 3 dagar, sedan med 3 dagars mellanrum, högst 3, "
         "kl. 09:00-19:00 på vardagar.",
         "Schemalagd stängning: dag 5 i nästa månad kl. 08:30.",
+        "Lördagstimmar för aktiviteter som inte hålls på helger: tas emot med en varning.",
     ]
     assert await say_in(stack, fake, ADMIN, "/project set reminders 0 4 5 8-18", "pl") == (
         "Liczba dni do pierwszego przypomnienia to liczba całkowita od 1 do 30."

@@ -83,6 +83,16 @@ def test_internship_refuses_sundays_and_public_holidays_unless_allowed() -> None
     ok(date(2026, 10, 31), 60, allowed)
 
 
+def test_saturday_hours_of_an_activity_not_held_at_weekends_are_warned_or_refused() -> None:
+    saturday = date(2026, 10, 10)
+    [warning] = ok(saturday, 60, TRAINING)
+    assert "2026-10-10 is a Saturday" in str(warning)
+    assert ok(saturday, 60, replace(TRAINING, allows_holidays=True)) == []
+    assert ok(MONDAY, 60, TRAINING) == []
+    refused(saturday, 60, replace(TRAINING, refuse_saturdays=True), "is a Saturday")
+    assert ok(MONDAY, 60, replace(TRAINING, refuse_saturdays=True)) == []
+
+
 def test_polish_holidays_come_from_the_project_country() -> None:
     polish = replace(INTERNSHIP, country="PL", activity_starts=date(2026, 1, 1))
     refused(date(2026, 11, 11), 60, replace(polish, today=date(2026, 11, 20)), "public holiday")

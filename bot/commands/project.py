@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.commands.request import Command, Request
 from bot.core.access import ROLE_NAMES, ROLES, SUPERUSER, AccessDenied
-from bot.core.errors import InputError
 from bot.core.i18n import Message, Translatable
+from bot.core.suggest import not_a_choice
 from bot.usecases.roster import project_settings
 from bot.usecases.roster.grants import grant
 from bot.usecases.roster.registry import (
@@ -15,7 +15,7 @@ from bot.usecases.roster.registry import (
 
 async def project_show(request: Request) -> Translatable:
     project = request.need("viewer", Message("Showing the project"))
-    return project_settings.describe(project)
+    return await project_settings.show(request.core, project)
 
 
 async def project_set(request: Request) -> Translatable:
@@ -26,11 +26,14 @@ async def project_set(request: Request) -> Translatable:
         changed = await project_settings.set_reminders(request.core, project, *rest, actor=actor)
     elif what == "close":
         changed = await project_settings.set_close(request.core, project, rest, actor=actor)
+    elif what == "saturdays":
+        changed = await project_settings.set_saturdays(request.core, project, rest, actor=actor)
     else:
         raise request.usage_error(
             Message(
                 "<first> and <every> are days, <max> the most reminders, <9-19> the hours "
-                "they are sent; close takes the day of the month and the time, or off"
+                "they are sent; close takes the day of the month and the time, or off; "
+                "saturdays takes warn or refuse"
             )
         )
     return project_settings.describe(changed)
@@ -60,7 +63,7 @@ async def coordinator_add(request: Request) -> Translatable:
         raise request.usage_error()
     role = request.args[1] if len(request.args) == 2 else "coordinator"
     if role not in ROLES:
-        raise InputError(Message("The role must be admin, coordinator or viewer."))
+        raise not_a_choice(role, ROLES, Message("a role"))
     await grant(request.core, project, int(request.args[0]), role, actor=request.actor.name)
     return Message(
         "Telegram user %(user)s is now %(role)s of %(project)s.",
@@ -77,7 +80,8 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
     ),
     ("project", "show"): Command("/project show", "viewer", project_show),
     ("project", "set"): Command(
-        "/project set reminders <first> <every> <max> <9-19> | close <day> <HH:MM>|off",
+        "/project set reminders <first> <every> <max> <9-19> | close <day> <HH:MM>|off"
+        " | saturdays warn|refuse",
         "admin",
         project_set,
     ),

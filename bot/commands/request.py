@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
@@ -106,10 +107,17 @@ class Command:
     run: Handler
 
 
+_ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
 def parse_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
+        if _ISO_DAY.match(text):  # the form is right: the day is not in the calendar
+            raise InputError(
+                Message("%(text)s does not exist: check the day and the month.", text=text)
+            ) from None
         raise InputError(
             Message("'%(text)s' is not a date; write it as YYYY-MM-DD.", text=text[:20])
         ) from None

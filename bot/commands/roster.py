@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot.commands.attendance import import_command
 from bot.commands.request import Command, Request, parse_date, take_flag
 from bot.core.hours import parse_hours
 from bot.core.i18n import Hours, Lines, Message, Translatable
 from bot.core.months import Month
+from bot.core.suggest import not_a_choice
 from bot.usecases import reports
+from bot.usecases.closing.resend import PendingResend
 from bot.usecases.recording.hours import record_hours
 from bot.usecases.roster import changes as roster
 from bot.usecases.roster.find import find_activity, find_person
@@ -20,6 +24,7 @@ from bot.usecases.roster.registry import (
     add_person,
 )
 from storage.db import transaction
+from storage.tables import Project
 
 
 async def activity_end(request: Request) -> Translatable:
@@ -117,7 +122,7 @@ async def hours_delete(request: Request) -> Translatable:
     if len(args) != 3:
         raise request.usage_error()
     day = parse_date(args[2])
-    person = await roster.delete_day(
+    person, resend = await roster.delete_day(
         request.core,
         project,
         args[0],
@@ -126,12 +131,39 @@ async def hours_delete(request: Request) -> Translatable:
         actor=request.actor.name,
         correction=correction,
     )
-    return Message(
+    deleted = Message(
         "Deleted %(ref)s's hours on %(activity)s for %(day)s.",
         ref=person.ref,
         activity=args[1],
         day=day.isoformat(),
     )
+    return Lines([deleted, *resend_lines(resend, project)])
+
+
+def resend_lines(resend: PendingResend | None, project: Project) -> list[Message]:
+    """What a change to a month already sent sets off, said where the change is answered."""
+    if resend is None:
+        return []
+    values = {
+        "month": str(resend.month),
+        "version": resend.version,
+        "due": f"{resend.due_at.astimezone(ZoneInfo(project.time_zone)):%Y-%m-%d %H:%M}",
+    }
+    if resend.was_signed:
+        return [
+            Message(
+                "Signed version %(version)s of %(month)s is superseded now; the corrected month "
+                "goes for signing at %(due)s, or at once with /close %(month)s.",
+                **values,
+            )
+        ]
+    return [
+        Message(
+            "The unsigned version %(version)s of %(month)s is withdrawn; the new one goes for "
+            "signing at %(due)s, or at once with /close %(month)s.",
+            **values,
+        )
+    ]
 
 
 async def activity_add(request: Request) -> Translatable:
@@ -168,6 +200,10 @@ async def person_add(request: Request) -> Translatable:
     args = list(request.args)
     language = args.pop() if args and args[-1] in LANGUAGES else None
     kind = args.pop() if args and args[-1] in PERSON_KINDS else "participant"
+    if len(args) >= 3 and _is_word(args[-1]) and not _is_word(args[-2]):
+        # A word after the phone number is a kind or a language that is spelled wrong.
+        choices = (*PERSON_KINDS, *LANGUAGES)
+        raise not_a_choice(args[-1], choices, Message("a kind of person or a language"))
     if len(args) < 2:
         raise request.usage_error(Message('quote a name with spaces: "Anna Berg".'))
     *name, phone = args
@@ -184,6 +220,10 @@ async def person_add(request: Request) -> Translatable:
         kind=person.kind,
         language=person.language,
     )
+
+
+def _is_word(text: str) -> bool:
+    return not any(c.isdigit() for c in text)
 
 
 async def person_list(request: Request) -> Translatable:
@@ -212,14 +252,19 @@ async def hours_record(request: Request) -> Translatable:
         actor=request.actor.name,
         correction=correction,
     )
-    answer = Message(
-        "Recorded %(hours)s for %(person)s on %(activity)s, %(day)s.",
-        hours=Hours(minutes),
-        person=person.ref,
-        activity=activity.ref,
-        day=str(day),
-    )
-    return Lines([answer, *recorded.warnings])
+    values = {"hours": Hours(minutes), "person": person.ref, "activity": activity.ref}
+    if recorded.replaced_minutes is None:
+        answer = Message(
+            "Recorded %(hours)s for %(person)s on %(activity)s, %(day)s.", day=str(day), **values
+        )
+    else:
+        answer = Message(
+            "Recorded %(hours)s for %(person)s on %(activity)s, %(day)s, replacing %(before)s.",
+            day=str(day),
+            before=Hours(recorded.replaced_minutes),
+            **values,
+        )
+    return Lines([answer, *recorded.warnings, *resend_lines(recorded.resend, project)])
 
 
 COMMANDS: dict[tuple[str, str | None], Command] = {

@@ -23,6 +23,7 @@ from bot.core.access import NO_ACCESS, SUPERUSER, AccessDenied, Actor, may
 from bot.core.chat import CommandReply, Upload
 from bot.core.errors import InputError
 from bot.core.i18n import Lines, Message, Translatable
+from bot.core.suggest import closest, either
 from bot.usecases.context import Core
 from bot.usecases.roster.chat_language import choose_language
 from bot.usecases.roster.grants import use_project
@@ -36,7 +37,7 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
     **signing_commands.COMMANDS,
     **document_commands.COMMANDS,
 }
-NAMES = sorted({name for name, _ in COMMANDS} | {"help"})
+COMMAND_NAMES = sorted({name for name, _ in COMMANDS} | {"help", "language"})
 
 
 def split(text: str) -> list[str]:
@@ -47,9 +48,12 @@ def split(text: str) -> list[str]:
         raise InputError(Message('A quote is not closed; write names as "Anna Berg".')) from None
 
 
-def help_text(role: str | None) -> Lines:
+def help_text(role: str | None, *, chat: bool = True) -> Lines:
     lines: list[Translatable | str] = [Message("Commands you may use here:")]
-    lines += ["/project use <code>", "/language sv|en|pl", "/help"]
+    if chat:
+        lines += ["/project use <code>", "/language sv|en|pl", "/help"]
+    else:
+        lines += [Message("(Choose the project with --project CODE or TIMESIGN_PROJECT.)")]
     allowed = [(key, c) for key, c in COMMANDS.items() if may(role, c.role)]
     allowed.sort(key=lambda item: item[0][0])  # a command's sub-commands together
     lines += [c.usage for _, c in allowed]
@@ -146,7 +150,7 @@ async def _run(
         if not request.known:  # a participant: how to answer our messages
             return participant_texts.HELP
         role = request.role if request.project else (SUPERUSER if actor.superuser else None)
-        return help_text(role)
+        return help_text(role, chat=actor.telegram_user_id is not None)
     if name == "language":
         if not request.known:
             raise AccessDenied(NO_ACCESS)
@@ -155,9 +159,43 @@ async def _run(
         return await use_project(core, actor, words[2:])
     command = COMMANDS.get((name, sub)) or COMMANDS.get((name, None))
     if command is None:
-        raise InputError(Message("I do not know /%(name)s. Try /help.", name=name[:20]))
+        raise _unknown(name, sub)
     args = words[2:] if (name, sub) in COMMANDS else words[1:]
     return await command.run(replace(request, args=args, usage=command.usage))
+
+
+def _unknown(name: str, sub: str | None) -> InputError:
+    """Which word is unknown, and the words that would be known in its place."""
+    subs = sorted(s for n, s in COMMANDS if n == name and s is not None)
+    if subs and sub is None:
+        return InputError(
+            Message("/%(name)s needs a sub-command: %(subs)s.", name=name, subs=either(subs))
+        )
+    if subs and sub is not None:
+        values = {"name": name, "sub": sub[:20], "subs": either(subs)}
+        guesses = closest(sub, subs, n=1)
+        if guesses:
+            return InputError(
+                Message(
+                    "/%(name)s has no sub-command '%(sub)s'; did you mean /%(name)s %(guess)s? "
+                    "It has %(subs)s.",
+                    guess=guesses[0],
+                    **values,
+                )
+            )
+        return InputError(
+            Message("/%(name)s has no sub-command '%(sub)s'; it has %(subs)s.", **values)
+        )
+    guesses = closest(name, COMMAND_NAMES, n=1)
+    if guesses:
+        return InputError(
+            Message(
+                "I do not know the command '%(name)s'; did you mean /%(guess)s? Try /help.",
+                name=name[:20],
+                guess=guesses[0],
+            )
+        )
+    return InputError(Message("I do not know the command '%(name)s'. Try /help.", name=name[:20]))
 
 
 async def record_refusal(

@@ -72,13 +72,14 @@ async def new_code(request: Request) -> Translatable:
 
 
 async def close(request: Request) -> Translatable | Answer:
-    """In a chat, /close first shows what it will send and asks for a button press."""
+    """/close first shows what it will send and asks for a confirmation (a button press
+    in the chat, a yes or ``--yes`` in the shell)."""
     project = request.need("coordinator", Message("Closing a month"))
     args, confirmed = take_flag(request.args, "confirmed")
     if len(args) != 1:
         raise request.usage_error()
     month = Month.parse(args[0])
-    if request.actor.telegram_user_id is not None and not confirmed:
+    if not confirmed:
         people, minutes = await preview_close(request.core, project.code, month)
         if people == 0:
             return Message(

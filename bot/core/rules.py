@@ -48,6 +48,9 @@ class HoursContext:
     activity_starts: date
     activity_ends: date
     allows_holidays: bool
+    # A project setting: hours on a Saturday of an activity not held at weekends are
+    # refused instead of accepted with a warning.
+    refuse_saturdays: bool = False
     # Other recorded minutes, excluding the entry being recorded or replaced:
     same_kind_day_minutes: int = 0  # same day, activities of the same kind
     same_kind_week_minutes: int = 0  # same ISO week, activities of the same kind
@@ -102,6 +105,7 @@ def check_hours(day: date, minutes: int, ctx: HoursContext) -> list[Message]:
                 day=day.isoformat(),
             )
         )
+    warnings = _check_saturday(day, ctx)
     if ctx.activity_kind == "internship":
         _check_internship(day, minutes, ctx)
     elif ctx.activity_kind == "training":
@@ -114,8 +118,29 @@ def check_hours(day: date, minutes: int, ctx: HoursContext) -> list[Message]:
                 )
             )
     if ctx.person_kind == "staff":
-        return _check_staff(day, minutes, ctx)
-    return []
+        warnings += _check_staff(day, minutes, ctx)
+    return warnings
+
+
+def _check_saturday(day: date, ctx: HoursContext) -> list[Message]:
+    """An activity that allows no holiday work is not held at weekends either: a Saturday
+    is more often a slip of the date than a day worked, so the coordinator hears of it."""
+    if day.weekday() != 5 or ctx.allows_holidays:
+        return []
+    if ctx.refuse_saturdays:
+        raise InputError(
+            Message(
+                "%(day)s is a Saturday; this project records no Saturday hours for activities "
+                "not held at weekends.",
+                day=day.isoformat(),
+            )
+        )
+    return [
+        Message(
+            "Note: %(day)s is a Saturday, and this activity is not normally held at weekends.",
+            day=day.isoformat(),
+        )
+    ]
 
 
 def _check_internship(day: date, minutes: int, ctx: HoursContext) -> None:

@@ -23,7 +23,10 @@ log = logging.getLogger("timesign")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="timesign", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="timesign",
+        description="timesign: monthly hours signed with one-time codes over SMS and Telegram.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="web process: webhooks, receipts, health, metrics")
@@ -31,7 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8080")
     serve.add_argument("--dev", action="store_true", help="allow a missing TIMESIGN_SECRET_KEY")
 
-    worker = commands.add_parser("worker", help="outbox delivery")
+    worker = commands.add_parser(
+        "worker", help="scheduled closes, re-sends, reminders and outbox delivery"
+    )
     worker.add_argument("--once", action="store_true", help="do what is due, then exit")
     worker.add_argument("--at", type=_iso_time, default=None, help="act as if now were ISO-TIME")
     worker.add_argument("--dev", action="store_true", help="allow a missing TIMESIGN_SECRET_KEY")
@@ -42,8 +47,19 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="a complete local walk-through, no accounts needed")
     demo.add_argument("--database", default="timesign-demo.db", help="SQLite file (recreated)")
 
-    admin = commands.add_parser("admin", help="coordinator commands from a shell")
-    admin.add_argument("--project", default=None, help="project code, e.g. ESF-1")
+    admin = commands.add_parser(
+        "admin",
+        help="coordinator commands from a shell",
+        description="Coordinator commands from a shell, as a superuser; "
+        "'timesign admin help' lists them.",
+    )
+    admin.add_argument(
+        "--project",
+        default=os.environ.get("TIMESIGN_PROJECT") or None,
+        help="project code, e.g. ESF-1 (default: $TIMESIGN_PROJECT)",
+    )
+    admin.add_argument("--yes", action="store_true", help="confirm without asking (close)")
+    admin.add_argument("--dev", action="store_true", help="allow a missing TIMESIGN_SECRET_KEY")
     admin.add_argument("words", nargs=argparse.REMAINDER, help="e.g. close 2026-10")
     return parser
 
@@ -116,8 +132,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # python-telegram-bot: time periods as timedelta (its int form is deprecated since 22.2).
     os.environ.setdefault("PTB_TIMEDELTA", "true")
+    # The demo and the shell talk to a person: their own lines, not the processes' log.
+    quiet = args.command in ("demo", "admin")
     logging.basicConfig(
-        level=os.environ.get("TIMESIGN_LOG_LEVEL", "INFO").upper(),
+        level=os.environ.get("TIMESIGN_LOG_LEVEL", "WARNING" if quiet else "INFO").upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Library loggers below WARNING would log request URLs, and Telegram's carry the token.
@@ -137,7 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from bot.roots.demo import run_demo
 
-            return asyncio.run(run_demo(args.database))
+            # Absolute: the hint it ends with must open this file from any folder.
+            return asyncio.run(run_demo(str(Path(args.database).resolve())))
         settings = load_settings()
         if args.command == "db":
             _upgrade(settings)
@@ -161,7 +180,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.roots.admin import run_admin
 
             _prepare_database(settings)
-            answer = asyncio.run(run_admin(settings, args.project, list(args.words)))
+            answer = asyncio.run(
+                run_admin(settings, args.project, list(args.words), dev=args.dev, yes=args.yes)
+            )
             print(answer)
             return 0
     except ConfigError as error:

@@ -15,10 +15,14 @@ from bot.usecases.context import Clock, Core, SigningPolicy
 from storage.db import session_factory
 
 
-def build_core(settings: Settings, engine: AsyncEngine, *, dev: bool, clock: Clock) -> Core:
+def build_core(
+    settings: Settings, engine: AsyncEngine, *, dev: bool, clock: Clock, need_key: bool = True
+) -> Core:
+    """``need_key`` off (the shell): without a secret, only commands that use it refuse."""
+    key = settings.secret(dev=dev) if need_key or dev or settings.secret_key else None
     return Core(
         sessions=session_factory(engine),
-        key=settings.secret(dev=dev),
+        secret_key=key,
         clock=clock,
         policy=SigningPolicy(
             code_digits=settings.code_digits,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -72,8 +73,18 @@ class Phones:
         return match.group(1)
 
 
-def _title(text: str) -> None:
+def _title(text: str, why: str) -> None:
+    """A step's heading and one line on what it shows."""
     print(f"\n=== {text} " + "=" * max(0, 70 - len(text)))
+    print(f"  {why}")
+
+
+def _timesign() -> str:
+    """The ``timesign`` of this virtual environment, as a path that works from anywhere."""
+    beside = Path(sys.executable).with_name("timesign")
+    if beside.exists():
+        return str(beside)
+    return shutil.which("timesign") or f"{sys.executable} -m bot.roots.cli"
 
 
 async def run_demo(database: str) -> int:
@@ -99,7 +110,8 @@ async def run_demo(database: str) -> int:
     finally:
         await engine.dispose()
     print(
-        f"\nOpen a receipt page: TIMESIGN_DATABASE_URL={url} timesign serve --dev\n"
+        "\nOpen a receipt page, from any folder:\n"
+        f"  TIMESIGN_DATABASE_URL={url} {_timesign()} serve --dev\n"
         f"then visit {LOCAL_URL}/r/<receipt> (add 'Accept: application/json' for JSON)."
     )
     return 0
@@ -107,7 +119,10 @@ async def run_demo(database: str) -> int:
 
 async def _walk_through(core: Core, dispatcher: Dispatcher, phones: Phones) -> None:
     month = current_month(core.clock(), "Europe/Stockholm").previous()
-    _title(f"1. A project, activities and people ({PROJECT})")
+    _title(
+        f"1. A project, activities and people ({PROJECT})",
+        "Each person gets a reference (P-0001); their messages use their language.",
+    )
     await create_project(core, code=PROJECT, name="Jobbsteget Malmö", actor="demo")
     training = await add_activity(
         core,
@@ -161,7 +176,8 @@ async def _walk_through(core: Core, dispatcher: Dispatcher, phones: Phones) -> N
             actor="demo",
         )
     except InputError as refusal:
-        print(f"  Refused, as the rules demand: {refusal}")
+        # Protected identities (skyddad identitet) may not be kept in an ordinary register.
+        print(f"  Refused, as the rules demand (protected identity): {refusal}")
     async with transaction(core.sessions) as session:
         session.add(
             Coordinator(
@@ -174,7 +190,10 @@ async def _walk_through(core: Core, dispatcher: Dispatcher, phones: Phones) -> N
         )
     print("  Coordinator: Telegram user 1000001")
 
-    _title(f"2. A month of hours ({month})")
+    _title(
+        f"2. A month of hours ({month})",
+        "Every day is checked against the ESF rules as it is recorded (caps, holidays).",
+    )
     day = month.first_day
     while day <= month.last_day:
         if day.weekday() < 5:
@@ -188,14 +207,23 @@ async def _walk_through(core: Core, dispatcher: Dispatcher, phones: Phones) -> N
         day += timedelta(days=1)
     print("  Recorded every weekday: training, internship, counselling and staff time.")
 
-    _title(f"3. Month close {month}: summaries, codes, the outbox")
+    _title(
+        f"3. Month close {month}: summaries, codes, the outbox",
+        "Each person's month becomes a document with a SHA-256 hash and a one-time code.",
+    )
     report = await close_month(core, PROJECT, month, actor="demo")
     print(f"  {len(report.sent)} summaries queued; total {report.total_minutes / 60:g} hours.")
-    _title("4. The worker delivers (console transport: what each phone shows)")
+    _title(
+        "4. The worker delivers (console transport: what each phone shows)",
+        "'Ref' in a message is the first 8 characters of that document's SHA-256 hash.",
+    )
     while await dispatcher.handle_one():
         pass
 
-    _title("5. Replies arrive (as the Twilio webhook would deliver them)")
+    _title(
+        "5. Replies arrive (as the Twilio webhook would deliver them)",
+        "The right code from the right number signs; NO and a reason disputes the month.",
+    )
     replies = [
         (anna, phones.code_for(anna.phone or ""), "signs with her code"),
         (jonas, "NEJ Jag var sjuk den 14:e", "disputes"),
@@ -220,11 +248,18 @@ async def _walk_through(core: Core, dispatcher: Dispatcher, phones: Phones) -> N
         receipts += re.findall(r"TS-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", answer.text)
     print(f"\n  {sam.name} has not answered yet: the worker's reminders will follow up.")
 
-    _title("6. Coordinator notices (the dispute) go out through the outbox too")
+    _title(
+        "6. Coordinator notices (the dispute) go out through the outbox too",
+        "The coordinator's Telegram chat hears of the dispute, with its reason.",
+    )
     while await dispatcher.handle_one():
         pass
 
-    _title("7. Receipts: what an auditor sees")
+    _title(
+        "7. Receipts: what an auditor sees",
+        "Content unchanged: the stored document still has the signed hash; seal valid: "
+        "nobody changed the signature's facts since.",
+    )
     for receipt in dict.fromkeys(receipts):
         record = await find_receipt(core.sessions, receipt)
         assert record is not None
@@ -241,7 +276,10 @@ async def _walk_through(core: Core, dispatcher: Dispatcher, phones: Phones) -> N
 
 async def _documents(core: Core, folder: Path) -> None:
     """What a coordinator files with the payment claim, made as ``timesign admin`` does."""
-    _title("8. Documents for the payment claim: a certificate and the month's workbook")
+    _title(
+        "8. Documents for the payment claim: a certificate and the month's workbook",
+        "The same files the chat sends for /certificate and /export, written here.",
+    )
     month = str(current_month(core.clock(), "Europe/Stockholm").previous())
     for words in (["certificate", "P-0001", month], ["export", month]):
         reply = await run_command(core, CLI, PROJECT, words)

@@ -24,6 +24,7 @@ from notifications.dispatcher import Dispatcher
 from notifications.telegram import TelegramTransport
 from notifications.transport import Transport
 from notifications.twilio_sms import TwilioSmsTransport
+from storage import superusers
 from storage.db import create_engine
 from storage.rate_limits import RateLimiter
 
@@ -63,6 +64,7 @@ async def build_runtime(
     off only for tests whose clock stands still (a second message to a chat would wait)."""
     engine = create_engine(settings.database_url)
     core = build_core(settings, engine, dev=dev, clock=clock)
+    await superusers.mirror(core.sessions, settings.admin_telegram_ids, now=clock())
     transports: dict[str, Transport] = {}
     bots: list[Bot] = []
     if settings.twilio_account_sid and settings.twilio_auth_token and settings.twilio_from:

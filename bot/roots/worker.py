@@ -15,7 +15,7 @@ import time
 from datetime import datetime, timedelta
 
 from bot.roots.config import Settings
-from bot.usecases.closing.scheduled import run_scheduled_closes
+from bot.usecases.closing.scheduled import run_due_resends, run_scheduled_closes
 from bot.usecases.context import Clock, Core, system_clock
 from bot.usecases.reminding.reminders import send_due_reminders
 from notifications.dispatcher import Dispatcher
@@ -40,9 +40,11 @@ async def run_due(dispatcher: Dispatcher, stop: asyncio.Event | None = None) -> 
 
 
 async def run_round(core: Core, dispatcher: Dispatcher, stop: asyncio.Event | None = None) -> int:
-    """Everything due as of ``core.clock()``: closes first, so their messages (and the
-    reminders') go out in the same round. Returns how many messages were handled."""
+    """Everything due as of ``core.clock()``: closes and re-sends first, so their
+    messages (and the reminders') go out in the same round. Returns how many messages
+    were handled."""
     await run_scheduled_closes(core)
+    await run_due_resends(core)
     await send_due_reminders(core)
     await dispatcher.forget_idle_rate_slots()
     return await run_due(dispatcher, stop)

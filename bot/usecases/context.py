@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.core.codes import RandomSource
+from bot.core.errors import ConfigError
 from storage.db import SessionFactory
 
 Clock = Callable[[], datetime]
@@ -27,11 +28,23 @@ class SigningPolicy:
 @dataclass(frozen=True)
 class Core:
     sessions: SessionFactory
-    key: bytes
+    # None only in ``timesign admin`` without a secret: commands that need none still run.
+    secret_key: bytes | None
     clock: Clock = system_clock
     rng: RandomSource = field(default_factory=secrets.SystemRandom)
     policy: SigningPolicy = SigningPolicy()
     public_url: str | None = None
+
+    @property
+    def key(self) -> bytes:
+        """The key of code HMACs and evidence seals; asked for only where one is made or
+        checked, so a shell without the secret refuses just those commands."""
+        if self.secret_key is None:
+            raise ConfigError(
+                "This command makes or checks codes and seals, so it needs "
+                "TIMESIGN_SECRET_KEY (or --dev for local use)."
+            )
+        return self.secret_key
 
     def receipt_url(self, receipt: str) -> str | None:
         return f"{self.public_url}/r/{receipt}" if self.public_url else None

@@ -11,10 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import participant_texts as texts
@@ -27,6 +26,7 @@ from bot.core.reminders import next_reminder, policy_of
 from bot.core.routing import route_for, unreachable_reason
 from bot.core.states import CodeState, SummaryState
 from bot.core.summary import WorkedDay, build_summary, summary_lines
+from bot.usecases.closing.resend import supersede, take_resend
 from bot.usecases.context import Core
 from storage import audit, queries
 from storage.claims import claim_row
@@ -99,8 +99,12 @@ def issue_code(
     return signing_code, outgoing
 
 
+# Who closes: a coordinator, the schedule, or the worker re-sending a corrected month.
+CloseBy = Literal["coordinator", "schedule", "resend"]
+
+
 async def close_month(core: Core, project_code: str, month: Month, *, actor: str) -> CloseReport:
-    report = await _close(core, project_code, month, actor=actor, scheduled=False)
+    report = await _close(core, project_code, month, actor=actor, by="coordinator")
     assert report is not None
     return report
 
@@ -110,11 +114,17 @@ async def close_scheduled(
 ) -> CloseReport | None:
     """The worker's close, claimed by a unique ScheduledRun row in the same transaction;
     None (and nothing changed) when another worker has claimed it."""
-    return await _close(core, project_code, month, actor=actor, scheduled=True)
+    return await _close(core, project_code, month, actor=actor, by="schedule")
+
+
+async def resend_month(core: Core, project_code: str, month: Month) -> CloseReport | None:
+    """A corrected month sent again, claimed by deleting its Resend row; None when
+    another worker (or a coordinator's /close) took it first."""
+    return await _close(core, project_code, month, actor="system:resend", by="resend")
 
 
 async def _close(
-    core: Core, project_code: str, month: Month, *, actor: str, scheduled: bool
+    core: Core, project_code: str, month: Month, *, actor: str, by: CloseBy
 ) -> CloseReport | None:
     now = core.clock()
     report = CloseReport(month=month)
@@ -123,7 +133,10 @@ async def _close(
         if project is None or project.id is None:
             raise InputError(Message("There is no project %(code)s.", code=project_code[:32]))
         refuse_running_month(project, month, now)
-        if scheduled and not await _claim_close(session, project.id, month, now):
+        if by == "schedule" and not await _claim_close(session, project.id, month, now):
+            return None
+        # Any close sends what a pending re-send would: the row goes either way.
+        if not await take_resend(session, project.id, month) and by == "resend":
             return None
         reminder_policy = policy_of(project)
         people = {p.id: p for p in await queries.active_people(session, project.id)}
@@ -146,7 +159,7 @@ async def _close(
                 # Months with no hours are not sent; hours deleted since the last close
                 # withdraw the old summary so nobody signs what is no longer true.
                 if previous is not None:
-                    await _supersede(session, previous, now)
+                    await supersede(session, previous, now)
                     report.withdrawn.append(person.ref)
                 continue
             document = build_summary(
@@ -163,7 +176,9 @@ async def _close(
                 report.unchanged.append(person.ref)
                 continue
             if previous is not None:
-                await _supersede(session, previous, now)
+                await supersede(session, previous, now)
+            if previous is not None or versions.get(person_id):
+                # A new version of a month sent before (superseded now or at a correction).
                 report.superseded.append(person.ref)
             summary = MonthlySummary(
                 project_id=project.id,
@@ -250,16 +265,3 @@ async def preview_close(core: Core, project_code: str, month: Month) -> tuple[in
         rows = await queries.entries_between(session, project.id, month.first_day, month.last_day)
     counted = [entry for entry, _ in rows if entry.person_id in active]
     return len({e.person_id for e in counted}), sum(e.minutes for e in counted)
-
-
-async def _supersede(session: AsyncSession, summary: MonthlySummary, now: datetime) -> None:
-    summary.state = SummaryState.SUPERSEDED
-    summary.state_changed_at = now
-    session.add(summary)
-    await session.exec(
-        sa.update(SigningCode)
-        .where(
-            col(SigningCode.summary_id) == summary.id, col(SigningCode.state) == CodeState.ACTIVE
-        )
-        .values(state=CodeState.SUPERSEDED)
-    )

@@ -1,4 +1,5 @@
-"""The worker's scheduled month close, once per project and month.
+"""The worker's closes: the scheduled month close, once per project and month, and the
+re-sending of corrected months.
 
 The claim is a unique ScheduledRun row written in the close's own transaction: however
 many workers race and however often they restart, one close commits and the others'
@@ -13,7 +14,8 @@ import logging
 from sqlmodel import col, select
 
 from bot.core.schedule import month_to_close
-from bot.usecases.closing.month_close import CloseReport, close_scheduled
+from bot.usecases.closing.month_close import CloseReport, close_scheduled, resend_month
+from bot.usecases.closing.resend import due_resends
 from bot.usecases.context import Core
 from storage.tables import Project, ScheduledRun
 
@@ -49,4 +51,15 @@ async def run_scheduled_closes(core: Core) -> list[CloseReport]:
             continue
         log.info("%s %s: scheduled close sent %d", project.code, month, len(report.sent))
         reports.append(report)
+    return reports
+
+
+async def run_due_resends(core: Core) -> list[CloseReport]:
+    """Send again every corrected month whose sending hour has come."""
+    reports = []
+    for code, month in await due_resends(core):
+        report = await resend_month(core, code, month)
+        if report is not None:
+            log.info("%s %s: corrected month re-sent to %d", code, month, len(report.sent))
+            reports.append(report)
     return reports

@@ -16,6 +16,7 @@ from bot.core.errors import InputError
 from bot.core.i18n import Message
 from bot.core.months import Month, local_today
 from bot.core.rules import HoursContext, check_hours
+from bot.usecases.closing.resend import PendingResend, after_hours_changed
 from bot.usecases.context import Core
 from bot.usecases.roster.registry import existing_project
 from storage import audit, queries
@@ -27,6 +28,8 @@ from storage.tables import Activity, Person, Project, TimeEntry
 class RecordedHours:
     entry: TimeEntry
     warnings: list[Message]  # each rendered in the reader's language
+    replaced_minutes: int | None = None  # the day's hours before, when they were replaced
+    resend: PendingResend | None = None  # the month had been sent: it goes again
 
 
 async def record_hours(
@@ -42,8 +45,8 @@ async def record_hours(
 ) -> RecordedHours:
     """Record or replace one day after every hours rule has passed.
 
-    A month that a person has signed changes only by an explicit ``correction``: the
-    next close then supersedes the signed summary and sends the new one for signing.
+    A month that a person has signed changes only by an explicit ``correction``. A
+    month already sent is superseded at once and sent again at the next sending hour.
     """
     now = core.clock()
     async with transaction(core.sessions) as session:
@@ -92,7 +95,7 @@ async def record_hours(
 async def refuse_signed_month(
     session: AsyncSession, person: Person, day: date, *, correction: bool
 ) -> None:
-    """A signed month changes only by an explicit correction, which the next close re-sends."""
+    """A signed month changes only by an explicit correction, which is then re-sent."""
     assert person.id is not None
     month = str(Month.of(day))
     if not correction and await queries.has_signed_summary(session, person.id, month):
@@ -140,12 +143,14 @@ async def record_day(
             activity_starts=activity.starts_on,
             activity_ends=activity.ends_on,
             allows_holidays=activity.allows_holidays,
+            refuse_saturdays=project.refuse_saturdays,
             same_kind_day_minutes=around["same_kind_day"],
             same_kind_week_minutes=around["same_kind_week"],
             person_day_minutes=around["person_day"],
             year_minutes=around["year"],
         ),
     )
+    replaced = entry.minutes if entry is not None else None
     if entry is None:
         entry = TimeEntry(
             person_id=person.id,
@@ -157,4 +162,5 @@ async def record_day(
     else:
         entry.minutes, entry.recorded_at = minutes, now
     session.add(entry)
-    return RecordedHours(entry, warnings)
+    resend = await after_hours_changed(session, project, person, Month.of(day), now)
+    return RecordedHours(entry, warnings, replaced, resend)

@@ -13,8 +13,10 @@ from sqlmodel import col, select
 
 from bot.core.errors import InputError
 from bot.core.i18n import Message
+from bot.core.months import Month
 from bot.core.phones import to_e164
 from bot.core.states import Channel
+from bot.usecases.closing.resend import PendingResend, after_hours_changed
 from bot.usecases.context import Core
 from bot.usecases.recording.hours import refuse_signed_month
 from bot.usecases.roster.find import find_activity, find_person
@@ -170,7 +172,7 @@ async def delete_day(
     *,
     actor: str,
     correction: bool = False,
-) -> Person:
+) -> tuple[Person, PendingResend | None]:
     now = core.clock()
     async with transaction(core.sessions) as session:
         assert project.id is not None
@@ -190,6 +192,8 @@ async def delete_day(
                 )
             )
         await session.delete(entry)
+        await session.flush()
+        resend = await after_hours_changed(session, project, person, Month.of(day), now)
         audit.record(
             session,
             at=now,
@@ -200,4 +204,4 @@ async def delete_day(
             activity=activity.ref,
             day=day.isoformat(),
         )
-    return person
+    return person, resend

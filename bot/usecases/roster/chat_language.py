@@ -1,7 +1,8 @@
 """Which language a coordinator reads: command answers and notices alike.
 
 The language chosen with ``/language`` wins; without a choice, the language of the
-user's Telegram app (when it is sv, en or pl); without that, the project's language;
+user's Telegram app (when it is sv, en or pl); without that (a button press may come
+without it), the language they were last answered in; then the project's language;
 outside any project, English. Notices (a dispute, a failed delivery) are written when
 the coordinator is not there, from ``Coordinator.language``, so every command copies
 the language it answers in into the user's coordinator rows: notices then read like
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from babel import Locale
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.access import Actor
@@ -28,7 +30,12 @@ async def answer_language(session: AsyncSession, actor: Actor, project: Project 
     if actor.telegram_user_id is None:
         return actor.language or fallback
     chosen = await session.get(ChatLanguage, actor.telegram_user_id)
-    language = chosen.language if chosen is not None else actor.language or fallback
+    if chosen is not None:
+        language = chosen.language
+    else:
+        # A button press or a client may come without the app's language: the user
+        # then reads what they read last, not the project's language all of a sudden.
+        language = actor.language or await _last_read(session, actor.telegram_user_id) or fallback
     await session.exec(
         sa.update(Coordinator)
         .where(
@@ -40,10 +47,20 @@ async def answer_language(session: AsyncSession, actor: Actor, project: Project 
     return language
 
 
+async def _last_read(session: AsyncSession, telegram_user_id: int) -> str | None:
+    query = (
+        select(col(Coordinator.language))
+        .where(Coordinator.telegram_user_id == telegram_user_id)
+        .order_by(col(Coordinator.id))
+        .limit(1)
+    )
+    return (await session.exec(query)).first()
+
+
 async def choose_language(core: Core, actor: Actor, args: list[str], current: str) -> Translatable:
     """``/language [sv|en|pl]``: show or set the language this user reads."""
     if actor.telegram_user_id is None:
-        raise InputError(Message("The shell answers in English; /language is for the chat."))
+        raise InputError(Message("The shell answers in English; a language is chosen in the chat."))
     if not args:
         return Message(
             "Answers here are in %(language)s. Change it with /language sv, en or pl.",

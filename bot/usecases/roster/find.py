@@ -8,8 +8,9 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.errors import InputError
-from bot.core.i18n import Message
+from bot.core.i18n import Joined, Message
 from bot.core.phones import mask, try_e164
+from bot.core.suggest import closest, either
 from storage import queries
 from storage.tables import Activity, Person, Project
 
@@ -33,6 +34,15 @@ async def find_person(session: AsyncSession, project: Project, text: str) -> Per
                     text=shown,
                 )
             )
+        guesses = None if phone else await _near(session, Person, project.id, text)
+        if guesses is not None:
+            raise InputError(
+                Message(
+                    "There is no person '%(text)s'; did you mean %(guesses)s?",
+                    text=text[:40],
+                    guesses=guesses,
+                )
+            )
         raise InputError(
             Message(
                 "There is no person '%(text)s' in %(code)s; see /person list.",
@@ -53,7 +63,27 @@ async def find_activity(session: AsyncSession, project_id: int, text: str) -> Ac
                     text=text[:40],
                 )
             )
+        guesses = await _near(session, Activity, project_id, text)
+        if guesses is not None:
+            raise InputError(
+                Message(
+                    "There is no activity '%(text)s'; did you mean %(guesses)s?",
+                    text=text[:40],
+                    guesses=guesses,
+                )
+            )
         raise InputError(
             Message("There is no activity '%(text)s'; see /activity list.", text=text[:40])
         )
     return found[0]
+
+
+async def _near(
+    session: AsyncSession, table: type[Person] | type[Activity], project_id: int, text: str
+) -> Joined | None:
+    """The names a typed name is nearly ("Ana Berg": Anna Berg (P-0003)), or None."""
+    names = await queries.names_of(session, table, project_id)
+    guesses = closest(text, names)
+    if not guesses:
+        return None
+    return either([f"{name} ({names[name]})" for name in guesses])

@@ -54,6 +54,15 @@ async def use_project(core: Core, actor: Actor, args: list[str]) -> Message:
     """``/project use <code>``: only a project where the actor has a role (or a superuser)."""
     if len(args) != 1:
         raise InputError(Message("Usage: %(usage)s", usage="/project use <code>"))
+    if actor.telegram_user_id is None:
+        # The shell remembers nothing between commands; saying "now works on" would lie.
+        raise InputError(
+            Message(
+                "The shell does not remember a project: run timesign admin --project %(code)s "
+                "<command>, or set TIMESIGN_PROJECT=%(code)s.",
+                code=args[0].upper()[:32],
+            )
+        )
     now = core.clock()
     async with transaction(core.sessions) as session:
         project = await queries.project_by_code(session, args[0].upper())

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import time
 
+from bot.core.access import ROLE_NAMES
 from bot.core.errors import InputError
-from bot.core.i18n import Lines, Message, Plural
+from bot.core.i18n import Joined, Lines, Message, Plural
+from bot.core.suggest import not_a_choice
 from bot.usecases.context import Core
-from storage import audit, queries
+from storage import audit, notices, queries
 from storage.db import transaction
 from storage.tables import Project
 
@@ -76,6 +79,18 @@ async def set_close(core: Core, project: Project, args: list[str], *, actor: str
     return await _update(core, project, values, action="project.close_schedule", actor=actor)
 
 
+SATURDAY_CHOICES = {"warn": False, "refuse": True}
+
+
+async def set_saturdays(core: Core, project: Project, args: list[str], *, actor: str) -> Project:
+    """Saturday hours of activities not held at weekends: a warning, or a refusal."""
+    if len(args) != 1 or args[0].lower() not in SATURDAY_CHOICES:
+        word = " ".join(args) or "-"
+        raise not_a_choice(word, list(SATURDAY_CHOICES), Message("a choice for Saturdays"))
+    values: dict[str, object] = {"refuse_saturdays": SATURDAY_CHOICES[args[0].lower()]}
+    return await _update(core, project, values, action="project.saturdays", actor=actor)
+
+
 async def _update(
     core: Core, project: Project, values: dict[str, object], *, action: str, actor: str
 ) -> Project:
@@ -95,6 +110,34 @@ async def _update(
             **{k: str(v) for k, v in values.items()},
         )
     return current
+
+
+async def show(core: Core, project: Project) -> Lines:
+    """``/project show``: the settings, and who hears the project's notices."""
+    assert project.id is not None
+    async with core.sessions() as session:
+        readers = await notices.recipients(session, project.id)
+    return Lines([describe(project), notice_readers(readers)])
+
+
+def notice_readers(readers: Sequence[notices.Recipient]) -> Message:
+    if not readers:
+        return Message(
+            "Notices (disputes, failed deliveries, opt-outs) reach nobody: add a coordinator "
+            "with /coordinator add <telegram id> coordinator."
+        )
+    return Message(
+        "Notices (disputes, failed deliveries, opt-outs) go to %(readers)s.",
+        readers=Joined(
+            [
+                Message(
+                    "%(role)s %(id)s", role=ROLE_NAMES[reader.role], id=str(reader.telegram_user_id)
+                )
+                for reader in readers
+            ],
+            ", ",
+        ),
+    )
 
 
 def describe(project: Project) -> Lines:
@@ -132,5 +175,10 @@ def describe(project: Project) -> Lines:
                 window=window,
             ),
             Message("Scheduled close: %(close)s.", close=close),
+            Message("Saturday hours of activities not held at weekends: refused.")
+            if project.refuse_saturdays
+            else Message(
+                "Saturday hours of activities not held at weekends: accepted with a warning."
+            ),
         ]
     )

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core.errors import InputError, ProtectedIdentityError
 from bot.core.i18n import Message
 from bot.core.phones import to_e164
+from bot.core.suggest import not_a_choice
 from bot.usecases.context import Core
 from storage import audit, queries
 from storage.db import transaction
@@ -100,9 +101,7 @@ async def add_activity(
     actor: str,
 ) -> Activity:
     if kind not in ACTIVITY_KINDS:
-        raise InputError(
-            Message("The kind must be one of %(kinds)s.", kinds=", ".join(ACTIVITY_KINDS))
-        )
+        raise not_a_choice(kind, ACTIVITY_KINDS, Message("a kind of activity"))
     if ends_on < starts_on:
         raise InputError(Message("The activity ends before it starts; check the dates."))
     if not name.strip():
@@ -146,11 +145,9 @@ async def add_person(core: Core, project_code: str, new: NewPerson, *, actor: st
             )
         )
     if new.kind not in PERSON_KINDS:
-        raise InputError(Message("A person is a participant or staff."))
+        raise not_a_choice(new.kind, PERSON_KINDS, Message("a kind of person"))
     if new.language is not None and new.language not in LANGUAGES:
-        raise InputError(
-            Message("The language must be one of %(languages)s.", languages=", ".join(LANGUAGES))
-        )
+        raise not_a_choice(new.language, LANGUAGES, Message("a language timesign speaks"))
     if not new.name.strip():
         raise InputError(Message("Give the person's name."))
     now = core.clock()
