@@ -2,13 +2,15 @@
 
 Authentication is Twilio's signature over the PUBLIC URL (behind a proxy the request's
 own URL is the internal one, which would never validate). We answer 403 only for a
-failed signature, 400 for a body we cannot read, and 200 for anything well formed,
-so that Twilio does not retry forever.
+failed signature, 415 for what is not a urlencoded form, 400 for a body we cannot
+read (undecodable bytes, ids that are not ids), and 200 for anything well formed, so
+that Twilio does not retry forever.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import time
 
 from aiohttp import web
@@ -43,13 +45,18 @@ async def _verified_form(request: web.Request) -> dict[str, str]:
     if config.twilio_auth_token is None or config.public_url is None:
         log.warning("Twilio webhook refused: Twilio credentials or TIMESIGN_PUBLIC_URL not set")
         raise web.HTTPForbidden(text="Twilio webhooks are not configured on this server.\n")
+    if request.content_type != "application/x-www-form-urlencoded":
+        # Twilio posts urlencoded forms; multipart would bring file parts and raw bytes.
+        raise web.HTTPUnsupportedMediaType(
+            text="Twilio webhooks are application/x-www-form-urlencoded forms.\n"
+        )
     try:
         form = await request.post()
     except Exception:  # aiohttp raises several types for a body it cannot parse
         raise web.HTTPBadRequest(text="The body is not a readable form.\n") from None
-    if any(not isinstance(value, str) for value in form.values()):
-        raise web.HTTPBadRequest(text="Webhook bodies carry no files.\n")
-    params = {key: str(value) for key, value in form.items()}
+    params = {str(key): str(value) for key, value in form.items()}
+    if not all(_utf8(key) and _utf8(value) for key, value in params.items()):
+        raise web.HTTPBadRequest(text="The form is not valid UTF-8.\n")
     validator = RequestValidator(config.twilio_auth_token)
     url = config.public_url + request.path_qs
     if not validator.validate(url, params, request.headers.get("X-Twilio-Signature", "")):
@@ -57,20 +64,44 @@ async def _verified_form(request: web.Request) -> dict[str, str]:
     return params
 
 
+def _utf8(text: str) -> bool:
+    """Undecodable bytes arrive as lone surrogates, which the signature check cannot hash."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+# Twilio's ids are letters and digits ("SM" and 32 hex); tests and other senders use dashes.
+_SID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# An E.164 number, or a channel address such as "whatsapp:+46..." or a short code.
+_SENDER = re.compile(r"^[A-Za-z0-9:+._-]{1,64}$")
+
+
 def _required(params: dict[str, str], *names: str) -> list[str]:
     missing = [name for name in names if not params.get(name)]
     if missing:
         raise web.HTTPBadRequest(text=f"Missing form field(s): {', '.join(missing)}.\n")
+    if not _SID.match(params["MessageSid"]):
+        raise web.HTTPBadRequest(text="MessageSid is not a Twilio message id.\n")
     return [params[name] for name in names]
+
+
+def _body(params: dict[str, str]) -> str:
+    """The text as typed; a NUL (which PostgreSQL cannot store) becomes U+FFFD."""
+    return params.get("Body", "").replace("\x00", "\ufffd")
 
 
 async def inbound_sms(request: web.Request) -> web.Response:
     started = time.perf_counter()
     params = await _verified_form(request)
     sid, sender = _required(params, "MessageSid", "From")
+    if not _SENDER.match(sender):
+        raise web.HTTPBadRequest(text="From is not a phone number or address.\n")
     answer = await accept_reply(
         request.app[CORE],
-        Inbound(channel=Channel.SMS, provider_id=sid, sender=sender, text=params.get("Body", "")),
+        Inbound(channel=Channel.SMS, provider_id=sid, sender=sender, text=_body(params)),
         queue_answer=False,
     )
     metrics.REPLIES.labels(channel=Channel.SMS, outcome=answer.outcome).inc()
@@ -87,7 +118,7 @@ async def status_callback(request: web.Request) -> web.Response:
     sid, status = _required(params, "MessageSid", "MessageStatus")
     state = TWILIO_STATES.get(status.lower())
     if state is not None:  # a status we do not track: well formed, nothing to do
-        code = params.get("ErrorCode")
+        code = params.get("ErrorCode", "").replace("\x00", "")
         await record_report(
             request.app[CORE].sessions,
             provider_id=sid,
