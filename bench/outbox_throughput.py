@@ -12,6 +12,11 @@ Per database it measures, on freshly queued rows each time:
   2 workers  two dispatchers with their own names racing on the same queue
 and prints each rate with its ratio to the baseline. The transport answers at once, so
 the figures are the database cost of crash-safe delivery, not a provider's speed.
+
+``--flood`` adds the fairness scenario, with send-rate limits on (SMS at
+``--sms-rate`` a second, Telegram one a second per chat) and the wall clock: the SMS
+rate of 500 month-end SMS alone, and again queued behind 1 000 answers to one chat,
+and the ratio of the two (goal >= 0.95).
 """
 
 from __future__ import annotations
@@ -33,16 +38,18 @@ from sqlmodel import col, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.core.rate_limits import RatePolicy
+from bot.roots.worker import pause_before_next, run_due
 from notifications.dispatcher import Dispatcher
 from notifications.transport import Envelope, Sent
 from storage.db import SessionFactory, create_engine, session_factory, transaction
 from storage.migrate import upgrade
-from storage.tables import OutboxMessage
+from storage.outbox import Outgoing, enqueue
+from storage.rate_limits import RateLimiter
+from storage.tables import OutboxMessage, RateBucket
 
 
 class InstantTransport:
-    channel = "sms"
-
     def __init__(self) -> None:
         self.sent = 0
 
@@ -96,17 +103,72 @@ async def baseline(sessions: SessionFactory, n: int) -> None:
             )
 
 
-def dispatchers(sessions: SessionFactory, count: int) -> list[Dispatcher]:
+def dispatchers(
+    sessions: SessionFactory, count: int, limiter: RateLimiter | None = None
+) -> list[Dispatcher]:
     return [
         Dispatcher(
             sessions,
-            {"sms": InstantTransport()},
+            {"sms": InstantTransport(), "telegram": InstantTransport()},
             key=b"bench-secret-key-0123456789",
             clock=now,
             worker=f"bench-{i}",
+            limiter=limiter,
         )
         for i in range(count)
     ]
+
+
+async def sms_rate(sessions: SessionFactory, sms: int, flood: int, per_second: float) -> float:
+    """SMS a second through one rate-limited worker, with ``flood`` answers to one chat
+    queued ahead of them; measured from the first SMS to the last, past the first burst."""
+    async with transaction(sessions) as session:
+        await session.exec(sa.delete(OutboxMessage))
+        await session.exec(sa.delete(RateBucket))
+        at = now()
+        for n in range(flood):
+            enqueue(session, Outgoing("telegram", "8001", f"answer {n}", "reply"), now=at)
+        for n in range(sms):
+            enqueue(session, Outgoing("sms", f"+467020{n:05d}", "x", "month_end"), now=at)
+    policy = RatePolicy(sms_per_second=per_second, sms_sender="bench")
+    (worker,) = dispatchers(sessions, 1, RateLimiter(sessions, policy))
+    while True:
+        async with sessions() as session:
+            left = (
+                await session.exec(
+                    select(sa.func.count()).where(
+                        col(OutboxMessage.channel) == "sms", col(OutboxMessage.state) != "sent"
+                    )
+                )
+            ).one()
+        if not left:
+            break
+        await run_due(worker)
+        await asyncio.sleep(await pause_before_next(worker, 1.0))
+    async with sessions() as session:
+        times = sorted(
+            (
+                await session.exec(
+                    select(OutboxMessage.sent_at).where(col(OutboxMessage.channel) == "sms")
+                )
+            ).all()
+        )
+    first, last = times[0], times[-1]
+    assert first is not None and last is not None
+    return (sms - policy.shared("sms").slots) / (last - first).total_seconds()
+
+
+async def fairness(label: str, url: str, per_second: float) -> None:
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    try:
+        alone = await sms_rate(sessions, 500, 0, per_second)
+        flooded = await sms_rate(sessions, 500, 1000, per_second)
+    finally:
+        await engine.dispose()
+    print(f"{label}: 500 SMS at {per_second:g}/s, rate limits on")
+    print(f"  alone                        {alone:8.1f} SMS/s")
+    print(f"  behind 1 000 answers to a chat {flooded:6.1f} SMS/s  ({flooded / alone:.2f} x alone)")
 
 
 async def drain(dispatcher: Dispatcher) -> None:
@@ -136,7 +198,9 @@ async def timed(
     return n / elapsed
 
 
-async def measure(label: str, url: str, n: int) -> None:
+async def measure(label: str, url: str, n: int, flood_rate: float | None = None) -> None:
+    if flood_rate is not None:
+        await fairness(label, url, flood_rate)
     engine = create_engine(url)
     sessions = session_factory(engine)
     try:
@@ -154,7 +218,7 @@ async def measure(label: str, url: str, n: int) -> None:
     )
 
 
-async def postgres(base_url: str, n: int) -> None:
+async def postgres(base_url: str, n: int, flood_rate: float | None) -> None:
     import asyncpg
 
     parts = urlsplit(base_url)
@@ -168,7 +232,7 @@ async def postgres(base_url: str, n: int) -> None:
     url = urlunsplit(("postgresql+asyncpg", parts.netloc, f"/{name}", parts.query, ""))
     try:
         await asyncio.to_thread(upgrade, url)
-        await measure("PostgreSQL", url, n)
+        await measure("PostgreSQL", url, n, flood_rate)
     finally:
         admin = await asyncpg.connect(admin_url)
         try:
@@ -180,14 +244,17 @@ async def postgres(base_url: str, n: int) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--flood", action="store_true", help="also the fairness scenario")
+    parser.add_argument("--sms-rate", type=float, default=30.0)
     args = parser.parse_args()
+    flood_rate = args.sms_rate if args.flood else None
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite+aiosqlite:///{directory}/bench.db"
         await asyncio.to_thread(upgrade, url)
-        await measure("SQLite", url, args.messages)
+        await measure("SQLite", url, args.messages, flood_rate)
     postgres_url = os.environ.get("TIMESIGN_TEST_POSTGRES_URL")
     if postgres_url:
-        await postgres(postgres_url, args.messages)
+        await postgres(postgres_url, args.messages, flood_rate)
     else:
         print("PostgreSQL skipped: TIMESIGN_TEST_POSTGRES_URL is not set")
 

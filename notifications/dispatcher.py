@@ -31,6 +31,7 @@ from storage.outbox import (
     claim,
     finish,
     keyboard_of,
+    next_chance,
 )
 from storage.rate_limits import RateLimiter
 from storage.tables import OutboxMessage, Person
@@ -67,12 +68,22 @@ class Dispatcher:
         self._limiter = limiter
 
     async def handle_one(self) -> bool:
-        """Deliver the oldest due message; False when nothing was due."""
-        row = await claim(self._sessions, worker=self._worker, now=self._clock(), lease=LEASE)
+        """Deliver the oldest due message that may leave now; False when none may."""
+        now = self._clock()
+        busy = await self._limiter.busy_channels(now) if self._limiter else frozenset()
+        row = await claim(
+            self._sessions, worker=self._worker, now=now, lease=LEASE, busy_channels=busy
+        )
         if row is None:
             return False
         await self._deliver(row)
         return True
+
+    async def seconds_to_next(self) -> float | None:
+        """How long until a queued message may be sendable (None: the queue is empty)."""
+        now = self._clock()
+        moment = await next_chance(self._sessions, now)
+        return None if moment is None else max((moment - now).total_seconds(), 0.0)
 
     async def forget_idle_rate_slots(self) -> int:
         """Let go of the send-rate rows of chats idle for a day (hourly at most)."""

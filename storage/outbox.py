@@ -4,6 +4,11 @@ Claims work the same on both databases: pick a candidate, then a conditional UPD
 that must change exactly one row. PostgreSQL adds FOR UPDATE SKIP LOCKED so that
 several workers pick different candidates instead of queueing on the same row;
 SQLite ignores it and runs one writer at a time anyway.
+
+A claim is fair: it passes over rows whose send slot is taken (a Telegram chat that
+had its one message this second, a channel whose shared bucket is full), so they wait
+untouched and the oldest row that can leave now goes first. One chat flooded with
+answers thus holds back nobody else.
 """
 
 from __future__ import annotations
@@ -11,16 +16,17 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.rate_limits import CHAT_BUCKET_PREFIX
 from bot.core.sms_segments import fit_sms
 from bot.core.states import Channel, OutboxState
 from storage.db import SessionFactory, transaction
-from storage.tables import OutboxAttachment, OutboxMessage
+from storage.tables import OutboxAttachment, OutboxMessage, RateBucket
 
 QUEUED, SENDING, SENT, FAILED = (
     OutboxState.QUEUED,
@@ -105,6 +111,17 @@ def _claimable(now: datetime) -> sa.ColumnElement[bool]:
     )
 
 
+def _slot_free(now: datetime, busy_channels: frozenset[str]) -> sa.ColumnElement[bool]:
+    chat_busy = sa.exists().where(
+        col(RateBucket.key) == sa.literal(CHAT_BUCKET_PREFIX) + col(OutboxMessage.address),
+        col(RateBucket.next_free_at) > now,
+    )
+    free = sa.not_(sa.and_(col(OutboxMessage.channel) == Channel.TELEGRAM, chat_busy))
+    if busy_channels:
+        free = sa.and_(free, col(OutboxMessage.channel).not_in(sorted(busy_channels)))
+    return free
+
+
 async def claim(
     sessions: SessionFactory,
     *,
@@ -112,12 +129,16 @@ async def claim(
     now: datetime,
     lease: timedelta,
     message_id: int | None = None,
+    busy_channels: frozenset[str] = frozenset(),
 ) -> OutboxMessage | None:
-    """Claim the oldest due message (or ``message_id``) for ``worker``; None if none is free."""
+    """Claim the oldest due message that may leave now (or ``message_id``) for ``worker``;
+    None if none is free. ``busy_channels``: channels whose shared send bucket is full."""
     async with transaction(sessions) as session:
         query = select(OutboxMessage.id).where(_claimable(now))
         if message_id is not None:
             query = query.where(OutboxMessage.id == message_id)
+        else:
+            query = query.where(_slot_free(now, busy_channels))
         query = query.order_by(col(OutboxMessage.id)).limit(1)
         if (await session.connection()).dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
@@ -159,3 +180,34 @@ async def finish(session: AsyncSession, message_id: int, worker: str, **values: 
             )
         )
     return result.rowcount == 1
+
+
+async def next_chance(sessions: SessionFactory, now: datetime) -> datetime | None:
+    """The first moment a queued message may be sendable: its due time, or for one due
+    already but waiting for a send slot, the moment the first slot frees."""
+    async with sessions() as session:
+        due = (
+            await session.exec(
+                select(sa.func.min(OutboxMessage.next_attempt_at)).where(
+                    col(OutboxMessage.state) == QUEUED
+                )
+            )
+        ).one()
+        if due is None:
+            return None
+        due = _aware(due)
+        if due > now:
+            return due
+        slot = (
+            await session.exec(
+                select(sa.func.min(RateBucket.next_free_at)).where(
+                    col(RateBucket.next_free_at) > now
+                )
+            )
+        ).one()
+    return _aware(slot) if slot is not None else now
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands timestamps back without a zone; they are stored as UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -84,6 +84,26 @@ class RateLimiter:
                 await _upsert(session, key, until)
         return decision.retry_at
 
+    async def busy_channels(self, now: datetime) -> frozenset[str]:
+        """Channels whose shared bucket has no free slot now: a claim passes them over."""
+        shared = {
+            channel: self._policy.shared(channel).slot_keys() for channel in self._policy.channels
+        }
+        keys = [key for each in shared.values() for key in each]
+        if not keys:
+            return frozenset()
+        async with self._sessions() as session:
+            taken = set(
+                (
+                    await session.exec(
+                        select(RateBucket.key).where(
+                            col(RateBucket.key).in_(keys), col(RateBucket.next_free_at) > now
+                        )
+                    )
+                ).all()
+            )
+        return frozenset(c for c, each in shared.items() if all(k in taken for k in each))
+
     async def forget_idle_chats(self, now: datetime) -> int:
         """Delete the slot rows of chats idle for a day (a deleted row reads as free, as
         it was), at most once an hour per worker; returns how many went. Only per-chat

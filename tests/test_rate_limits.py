@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from bot.core.errors import ConfigError
 from bot.core.rate_limits import RatePolicy, bucket, decide
 from bot.roots.config import load_settings
+from bot.roots.worker import pause_before_next, run_due
 from notifications.dispatcher import Dispatcher
 from storage.db import create_engine, session_factory
 from storage.outbox import Outgoing, enqueue
@@ -163,12 +164,13 @@ async def test_a_telegram_429_seen_by_one_worker_makes_the_other_wait(
     started = stack.clock()
 
     assert await a.handle_one()  # 6001 meets flood control
-    assert await b.handle_one()  # 6002, another chat, is held back all the same
+    assert not await b.handle_one()  # 6002, another chat, is held back all the same
     assert len(fake_telegram.calls("sendMessage")) == 1
     first, second = await rows(stack)
     assert first.state == "queued" and first.attempts == 1
-    assert second.state == "queued" and second.attempts == 0
-    assert utc(second.next_attempt_at) == started + timedelta(seconds=5)
+    # Passed over untouched: the claim sees the bot's bucket is held.
+    assert second.state == "queued" and second.attempts == 0 and second.claimed_by is None
+    assert utc(second.next_attempt_at) == started
 
     stack.clock.advance(seconds=4.9)
     assert not await b.handle_one()
@@ -187,11 +189,14 @@ async def test_a_twilio_429_holds_the_sender_for_every_worker(
     started = stack.clock()
 
     assert await a.handle_one()
-    assert await b.handle_one()
+    assert not await b.handle_one()  # the sender is held: nothing may leave
     assert fake_twilio.requests == 1
     _, second = await rows(stack)
     assert second.state == "queued" and second.attempts == 0
-    assert utc(second.next_attempt_at) == started + timedelta(seconds=7)
+    assert utc(second.next_attempt_at) == started
+    stack.clock.advance(seconds=7)
+    assert await b.handle_one()
+    assert fake_twilio.requests == 2
 
 
 async def test_thirty_telegram_messages_a_second_per_bot_across_chats(
@@ -245,3 +250,58 @@ async def test_idle_chats_are_forgotten_and_their_limit_still_holds(
     await both_until_idle(a, b)
     sent = [r for r in await rows(stack) if r.sent_at is not None and r.address == "4711"]
     assert len(sent) == 3
+
+
+FLOOD_SMS_PER_SECOND = 30.0  # well inside what one worker sends on a busy CI machine
+
+
+@pytest.mark.slow
+async def test_a_chat_flooded_with_answers_holds_back_no_sms(
+    stack: Stack, fake_telegram: FakeTelegram, fake_twilio: FakeTwilio
+) -> None:
+    """1 000 answers wait for one chat's one-a-second slot; the 500 month-end SMS queued
+    behind them still leave at the SMS rate, on the wall clock, through one worker."""
+
+    def wall() -> datetime:
+        return datetime.now(UTC)
+
+    policy = RatePolicy(sms_per_second=FLOOD_SMS_PER_SECOND, sms_sender=SENDER)
+    sessions = stack.core.sessions
+    worker = Dispatcher(
+        sessions,
+        stack.runtime.transports,
+        key=stack.core.key,
+        clock=wall,
+        worker="worker-a",
+        limiter=RateLimiter(sessions, policy),
+    )
+    async with sessions() as session, session.begin():
+        for n in range(1000):
+            enqueue(
+                session,
+                Outgoing(channel="telegram", address="8001", text=f"answer {n}", purpose="reply"),
+                now=wall(),
+            )
+        for n in range(500):
+            enqueue(
+                session,
+                Outgoing(channel="sms", address=f"+467020{n:05d}", text="x", purpose="month_end"),
+                now=wall(),
+            )
+    deadline = wall() + timedelta(seconds=60)
+    while len(fake_twilio.messages) < 500 and wall() < deadline:
+        await run_due(worker)
+        await asyncio.sleep(await pause_before_next(worker, 1.0))
+
+    sent = [row for row in await rows(stack) if row.state == "sent"]
+    sms_times = sorted(utc(r.sent_at) for r in sent if r.channel == "sms")
+    assert len(sms_times) == 500
+    slots = policy.shared("sms").slots
+    rate = (len(sms_times) - slots) / (sms_times[-1] - sms_times[0]).total_seconds()
+    print(f"SMS rate behind a flooded chat: {rate:.1f}/s of {FLOOD_SMS_PER_SECOND}")
+    assert 0.9 * FLOOD_SMS_PER_SECOND <= rate <= 1.1 * FLOOD_SMS_PER_SECOND, rate
+    chat_times = sorted(utc(r.sent_at) for r in sent if r.address == "8001")
+    assert len(chat_times) >= 5  # the chat had its turns too, one a second
+    assert all(b - a >= timedelta(seconds=1) for a, b in itertools.pairwise(chat_times))
+    queued = [row for row in await rows(stack) if row.state == "queued"]
+    assert all(row.attempts == 0 for row in queued)  # waiting rows were never touched

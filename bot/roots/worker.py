@@ -61,9 +61,21 @@ async def run_worker(core: Core, dispatcher: Dispatcher, *, once: bool, poll_sec
         if once:
             break
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+            await asyncio.wait_for(
+                stop.wait(), timeout=await pause_before_next(dispatcher, poll_seconds)
+            )
     log.info("worker stopping after %d messages", total)
     return total
+
+
+MIN_PAUSE = 0.01  # seconds: a free send slot is taken at once, not at the next poll
+
+
+async def pause_before_next(dispatcher: Dispatcher, poll_seconds: float) -> float:
+    """Sleep until the next queued message may go (a send slot frees, a retry is due),
+    at most a poll: rate-limited delivery keeps its configured pace."""
+    wait = await dispatcher.seconds_to_next()
+    return poll_seconds if wait is None else min(max(wait, MIN_PAUSE), poll_seconds)
 
 
 async def main(settings: Settings, *, once: bool, at: datetime | None, dev: bool) -> int:
