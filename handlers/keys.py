@@ -6,6 +6,7 @@ from aiohttp import web
 from telegram.ext import Application
 
 from bot.usecases.context import Core
+from handlers.update_pump import UpdatePump
 from handlers.web_config import WebConfig
 from notifications.dispatcher import Dispatcher
 
@@ -13,3 +14,4 @@ CORE = web.AppKey("core", Core)
 CONFIG = web.AppKey("config", WebConfig)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
 TELEGRAM = web.AppKey("telegram", Application)
+PUMP = web.AppKey("update_pump", UpdatePump)

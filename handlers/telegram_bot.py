@@ -48,21 +48,16 @@ log = logging.getLogger(__name__)
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 
-CONCURRENT_UPDATES = 16
+def new_application(*, token: str, base_url: str) -> TelegramApp:
+    """The PTB application; its bot is shared with the outbox's Telegram transport.
 
-
-def new_application(*, token: str, base_url: str, polling: bool) -> TelegramApp:
-    """The PTB application; its bot is shared with the outbox's Telegram transport."""
-    # Updates are handled side by side: a long export or attendance list in one chat
-    # must not hold up a participant's reply in another. Replies are safe to race
-    # (one signature per summary), and commands run in their own transactions.
-    builder = (
-        ApplicationBuilder().token(token).base_url(base_url).concurrent_updates(CONCURRENT_UPDATES)
-    )
+    It has no updater: updates reach it from ``handlers.update_pump``, which stores each
+    before it is acknowledged (by webhook or long polling) and feeds it in, one chat at a
+    time and chats side by side. Replies are safe to race (one signature per summary),
+    and commands run in their own transactions."""
+    builder = ApplicationBuilder().token(token).base_url(base_url).updater(None)
     if base_url.endswith("/bot"):  # uploaded files come from the same Bot API server
         builder = builder.base_file_url(base_url.removesuffix("bot") + "file/bot")
-    if not polling:
-        builder = builder.updater(None)  # our aiohttp server receives the updates
     return builder.build()
 
 

@@ -1,18 +1,24 @@
-"""POST /webhooks/telegram: authenticate, parse, hand the update to PTB's queue, answer 200.
+"""POST /webhooks/telegram: authenticate, check, store the update, answer 200.
 
-Answering at once (the update is processed from the queue) keeps Telegram from
-re-sending while we work; the de-duplication gate catches the re-sends that happen anyway.
+The 200 is a promise: Telegram never sends an acknowledged update again, so it is given
+only once the update is in the database (``handlers.update_pump`` processes it from
+there). Answering before the processing keeps Telegram from re-sending while we work;
+a re-sent update finds its row and acts no second time.
 """
 
 from __future__ import annotations
 
 import hmac
 import json
+import logging
 
 from aiohttp import web
 from telegram import Update
 
-from handlers.keys import CONFIG, TELEGRAM
+from handlers.keys import CONFIG, PUMP, TELEGRAM
+from handlers.update_shape import update_problem
+
+log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 
@@ -38,65 +44,11 @@ async def telegram_webhook(request: web.Request) -> web.Response:
         update = Update.de_json(data, application.bot)
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError):
         raise web.HTTPBadRequest(text="The body is not a Telegram update.\n") from None
-    await application.update_queue.put(update)
+    del update  # read once to know it can be read again when it is processed
+    try:
+        await request.app[PUMP].accept(data)
+    except Exception:
+        # Not stored, so no promise: Telegram keeps the update and sends it again.
+        log.exception("telegram update could not be stored")
+        raise web.HTTPServiceUnavailable(text="Not stored; send it again later.\n") from None
     return web.Response(text="ok")
-
-
-MAX_DEPTH = 12  # a reply to a message that quotes another: Telegram nests a few levels
-ID_LIMIT = 2**53  # Telegram ids fit in 52 bits; a BIGINT column holds 63
-DATE_LIMIT = 2**33  # seconds since 1970: past the year 2200
-
-
-def update_problem(data: object) -> str | None:
-    """What makes ``data`` no update the handlers can act on, or None.
-
-    Checked before PTB reads it: PTB trusts its input, and what it builds from a number
-    beyond 64 bits or a message without a sender fails later, in a handler.
-    """
-    if not isinstance(data, dict) or not _plain_int(data.get("update_id"), ID_LIMIT):
-        return "no update_id"
-    if _depth(data) > MAX_DEPTH:
-        return "nested too deeply"
-    if "message" in data:
-        return _message_problem(data["message"])
-    if "callback_query" in data:
-        query = data["callback_query"]
-        if not isinstance(query, dict) or not _sender_ok(query.get("from")):
-            return "a button press without its sender"
-        if not isinstance(query.get("data", ""), str) or not isinstance(query.get("id"), str):
-            return "a button press without its id or data"
-    return None
-
-
-def _message_problem(message: object) -> str | None:
-    if not isinstance(message, dict):
-        return "a message that is not an object"
-    chat = message.get("chat")
-    if not isinstance(chat, dict) or not _plain_int(chat.get("id"), ID_LIMIT):
-        return "a message without its chat"
-    if not _sender_ok(message.get("from")):
-        return "a message without its sender"
-    if not _plain_int(message.get("date"), DATE_LIMIT) or message["date"] < 0:
-        return "a message without a date"
-    for field in ("text", "caption"):
-        if field in message and not isinstance(message[field], str):
-            return f"a {field} that is not a string"
-    return None
-
-
-def _sender_ok(sender: object) -> bool:
-    return isinstance(sender, dict) and _plain_int(sender.get("id"), ID_LIMIT)
-
-
-def _plain_int(value: object, limit: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and -limit < value < limit
-
-
-def _depth(value: object, level: int = 0) -> int:
-    if level > MAX_DEPTH:
-        return level
-    if isinstance(value, dict):
-        return max((_depth(v, level + 1) for v in value.values()), default=level + 1)
-    if isinstance(value, list):
-        return max((_depth(v, level + 1) for v in value), default=level + 1)
-    return level

@@ -9,12 +9,13 @@ from aiohttp import web
 from bot.usecases.context import Core
 from handlers.command_menu import set_command_menus
 from handlers.health import healthz
-from handlers.keys import CONFIG, CORE, DISPATCHER, TELEGRAM
+from handlers.keys import CONFIG, CORE, DISPATCHER, PUMP, TELEGRAM
 from handlers.metrics import metrics_page
 from handlers.receipt_page import receipt_page
 from handlers.telegram_bot import TelegramApp
 from handlers.telegram_webhook import telegram_webhook
 from handlers.twilio_webhooks import inbound_sms, status_callback
+from handlers.update_pump import UpdatePump
 from handlers.web_config import WebConfig
 from notifications.dispatcher import Dispatcher
 
@@ -28,13 +29,18 @@ def create_app(
     core: Core,
     dispatcher: Dispatcher,
     telegram: TelegramApp | None = None,
+    polling: bool = False,
+    worker: str = "web",
 ) -> web.Application:
+    """``polling``: fetch Telegram updates by long polling (no public URL) instead of
+    receiving them on the webhook; ``worker``: this process's name on its claims."""
     app = web.Application(client_max_size=MAX_BODY)
     app[CONFIG] = config
     app[CORE] = core
     app[DISPATCHER] = dispatcher
     if telegram is not None:
         app[TELEGRAM] = telegram
+        app[PUMP] = UpdatePump(telegram, core, worker, polling=polling)
         app.cleanup_ctx.append(_telegram_lifecycle)
     app.router.add_post(WEBHOOK_PATH, telegram_webhook)
     app.router.add_post("/webhooks/twilio/sms", inbound_sms)
@@ -48,10 +54,9 @@ def create_app(
 async def _telegram_lifecycle(app: web.Application) -> AsyncIterator[None]:
     application = app[TELEGRAM]
     config = app[CONFIG]
+    pump = app[PUMP]
     await application.initialize()
-    if application.updater is not None:  # local use: no public URL, so long polling
-        await application.updater.start_polling(drop_pending_updates=False)
-    elif config.public_url and config.telegram_webhook_secret:
+    if config.public_url and config.telegram_webhook_secret and not pump.polling:
         await application.bot.set_webhook(
             url=config.public_url + WEBHOOK_PATH,
             secret_token=config.telegram_webhook_secret,
@@ -59,8 +64,8 @@ async def _telegram_lifecycle(app: web.Application) -> AsyncIterator[None]:
         )
     await set_command_menus(application.bot)
     await application.start()
+    await pump.start()  # polling, if so, and the sweep for what a dead process left
     yield
-    if application.updater is not None and application.updater.running:
-        await application.updater.stop()
+    await pump.stop()
     await application.stop()
     await application.shutdown()

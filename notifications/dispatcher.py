@@ -8,8 +8,10 @@ carries is decrypted only for the send and erased once the provider has it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
+ANSWER_WAIT = 5.0  # seconds a direct answer waits for its chat's slot before the worker
 
 
 def backoff(attempts: int) -> timedelta:
@@ -67,6 +70,11 @@ class Dispatcher:
         self._status_callback = status_callback
         self._limiter = limiter
 
+    @property
+    def worker(self) -> str:
+        """This process's name on the rows it claims."""
+        return self._worker
+
     async def handle_one(self) -> bool:
         """Deliver the oldest due message that may leave now; False when none may."""
         now = self._clock()
@@ -91,8 +99,11 @@ class Dispatcher:
             return 0
         return await self._limiter.forget_idle_chats(self._clock())
 
-    async def deliver_now(self, message_id: int) -> bool:
-        """Try one just-queued message at once (the worker retries it if this fails)."""
+    async def deliver_now(self, message_id: int, *, wait: float = ANSWER_WAIT) -> bool:
+        """Send one just-queued message from this process, waiting up to ``wait`` seconds
+        for its send slot (a chat takes one message a second), so an answer neither
+        depends on a worker running nor overtakes the one before it. Past that, or if
+        sending fails, the worker takes over."""
         row = await claim(
             self._sessions,
             worker=self._worker,
@@ -102,13 +113,27 @@ class Dispatcher:
         )
         if row is None:
             return False
-        await self._deliver(row)
+        await self._deliver(row, wait=wait)
         return True
 
-    async def _deliver(self, row: OutboxMessage) -> None:
+    async def _slot(self, row: OutboxMessage, wait: float) -> datetime | None:
+        """Reserve the row's send slot, waiting for it up to ``wait`` seconds of real
+        time: None when it is ours, else when to try again."""
+        assert self._limiter is not None
+        deadline = time.monotonic() + wait
+        while True:
+            retry_at = await self._limiter.reserve(row.channel, row.address, self._clock())
+            if retry_at is None:
+                return None
+            pause = (retry_at - self._clock()).total_seconds()
+            if pause <= 0 or time.monotonic() + pause > deadline:
+                return retry_at
+            await asyncio.sleep(pause)
+
+    async def _deliver(self, row: OutboxMessage, *, wait: float = 0.0) -> None:
         assert row.id is not None
         if self._limiter is not None:
-            retry_at = await self._limiter.reserve(row.channel, row.address, self._clock())
+            retry_at = await self._slot(row, wait)
             if retry_at is not None:
                 await self._postpone(row, retry_at)
                 return

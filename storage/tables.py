@@ -322,3 +322,22 @@ class Resend(SQLModel, table=True):
     month: str = Field(max_length=7, primary_key=True)
     due_at: datetime = Field(index=True)
     requested_at: datetime
+
+
+class TelegramUpdate(SQLModel, table=True):
+    """A Telegram update as it came, stored before Telegram hears 200 (it never sends an
+    acknowledged update again); processing reads it from here, so a restart finishes
+    what a killed process had accepted. Once processed only the id is kept, for a while,
+    to recognise a re-sent update."""
+
+    __tablename__ = "telegram_updates"
+
+    update_id: int = Field(
+        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    chat_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    body: str | None = Field(default=None, sa_type=sa.Text)
+    received_at: datetime = Field(index=True)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = None
+    done_at: datetime | None = None

@@ -28,7 +28,7 @@ from bot.roots.wiring import Runtime, build_runtime
 from bot.usecases.context import Core
 from bot.usecases.recording.hours import record_hours
 from bot.usecases.roster.registry import NewPerson, add_activity, add_person, create_project
-from handlers.keys import TELEGRAM
+from handlers.keys import PUMP
 from storage.db import create_engine
 from storage.tables import OutboxMessage
 
@@ -146,9 +146,9 @@ class Stack:
         return await self.client.post("/webhooks/twilio/sms", data=params, headers=headers)
 
     async def settled(self, seconds: float = 5.0) -> None:
-        """Every update posted so far has been processed (PTB marks each done)."""
-        telegram = self.client.server.app[TELEGRAM]
-        await asyncio.wait_for(telegram.update_queue.join(), timeout=seconds)
+        """Every update posted so far has been processed."""
+        pump = self.client.server.app[PUMP]
+        await asyncio.wait_for(pump.settled(), timeout=seconds)
 
     async def deliver(self) -> int:
         from bot.roots.worker import run_due

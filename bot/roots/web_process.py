@@ -23,7 +23,6 @@ def telegram_application(settings: Settings) -> TelegramApp | None:
     return new_application(
         token=settings.telegram_token.get_secret_value(),
         base_url=settings.telegram_api_url or "https://api.telegram.org/bot",
-        polling=settings.public_url is None,
     )
 
 
@@ -50,4 +49,6 @@ def web_app(settings: Settings, runtime: Runtime, telegram: TelegramApp | None) 
         core=runtime.core,
         dispatcher=runtime.dispatcher,
         telegram=telegram,
+        polling=settings.public_url is None,
+        worker=runtime.dispatcher.worker,
     )

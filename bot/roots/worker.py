@@ -19,8 +19,11 @@ from bot.usecases.closing.scheduled import run_due_resends, run_scheduled_closes
 from bot.usecases.context import Clock, Core, system_clock
 from bot.usecases.reminding.reminders import send_due_reminders
 from notifications.dispatcher import Dispatcher
+from storage import telegram_updates
 
 log = logging.getLogger(__name__)
+
+KEEP_UPDATE_IDS = timedelta(days=2)  # Telegram re-sends within hours, if at all
 
 
 def clock_from(at: datetime | None) -> Clock:
@@ -47,6 +50,7 @@ async def run_round(core: Core, dispatcher: Dispatcher, stop: asyncio.Event | No
     await run_due_resends(core)
     await send_due_reminders(core)
     await dispatcher.forget_idle_rate_slots()
+    await telegram_updates.forget(core.sessions, before=core.clock() - KEEP_UPDATE_IDS)
     return await run_due(dispatcher, stop)
 
 

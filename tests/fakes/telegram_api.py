@@ -28,6 +28,7 @@ class FakeTelegram:
     token: str
     url: str = ""
     log: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    arrived: list[float] = field(default_factory=list)  # time.monotonic() of each call in log
     unexpected: list[str] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
     updates: list[dict[str, Any]] = field(default_factory=list)
@@ -41,6 +42,14 @@ class FakeTelegram:
     def texts_to(self, chat_id: int | str) -> list[str]:
         return [
             str(p["text"]) for p in self.calls("sendMessage") if str(p["chat_id"]) == str(chat_id)
+        ]
+
+    def sent_to(self, chat_id: int | str) -> list[tuple[float, str]]:
+        """(arrival on the monotonic clock, text) of each sendMessage to the chat."""
+        return [
+            (at, str(params["text"]))
+            for at, (name, params) in zip(self.arrived, self.log, strict=True)
+            if name == "sendMessage" and str(params["chat_id"]) == str(chat_id)
         ]
 
     def fail_next(
@@ -88,6 +97,7 @@ class FakeTelegram:
         method = request.match_info["method"]
         params = await self._params(request)
         self.log.append((method, params))
+        self.arrived.append(time.monotonic())
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             self.unexpected.append(method)
