@@ -1,32 +1,25 @@
-"""Prometheus metrics.
+"""Prometheus metrics kept by this process: replies, refused messages, webhook latency.
 
-Counts that several processes share (messages by state, signatures) are read from the
-database at scrape time, so any web process reports the same truth; per-process
-counters are kept only for what happens in this process (replies, webhook latency).
+No app keys and no database here, so any handler (and the update pump) can count.
+Counts that several processes share are read from the database by the page
+(``handlers.metrics_page``) at scrape time.
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from aiohttp import web
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
-from sqlmodel import col, select
-
-from handlers.keys import CORE
-from storage.tables import OutboxMessage, Signature
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry()
 REPLIES = Counter(
     "timesign_replies",
     "Participant replies handled, by outcome",
     ["channel", "outcome"],
+    registry=REGISTRY,
+)
+INBOUND_REFUSED = Counter(
+    "timesign_inbound_refused",
+    "Inbound messages past their sender's limit: counted, not stored, not answered",
+    ["channel"],
     registry=REGISTRY,
 )
 WEBHOOK_SECONDS = Histogram(
@@ -39,19 +32,3 @@ MESSAGES = Gauge(
     registry=REGISTRY,
 )
 SIGNATURES = Gauge("timesign_signatures", "Signatures recorded", registry=REGISTRY)
-
-
-async def metrics_page(request: web.Request) -> web.Response:
-    async with request.app[CORE].sessions() as session:
-        rows = await session.exec(
-            select(OutboxMessage.channel, OutboxMessage.state, sa.func.count()).group_by(
-                col(OutboxMessage.channel), col(OutboxMessage.state)
-            )
-        )
-        MESSAGES.clear()
-        for channel, state, count in rows.all():
-            MESSAGES.labels(channel=channel, state=state).set(count)
-        signatures = await session.exec(select(sa.func.count()).select_from(Signature))
-        SIGNATURES.set(signatures.one())
-    body = generate_latest(REGISTRY)
-    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -15,7 +15,11 @@ import logging
 from aiohttp import web
 from telegram import Update
 
-from handlers.keys import CONFIG, PUMP, TELEGRAM
+from bot.core.states import Channel
+from bot.usecases.signing.inbound_gate import admit_sender
+from handlers import metrics
+from handlers.keys import CONFIG, CORE, PUMP, TELEGRAM
+from handlers.update_pump import chat_of
 from handlers.update_shape import update_problem
 
 log = logging.getLogger(__name__)
@@ -46,6 +50,12 @@ async def telegram_webhook(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="The body is not a Telegram update.\n") from None
     del update  # read once to know it can be read again when it is processed
     try:
+        chat = chat_of(data)
+        if chat is not None and not await admit_sender(
+            request.app[CORE], Channel.TELEGRAM, str(chat)
+        ):
+            metrics.INBOUND_REFUSED.labels(channel=Channel.TELEGRAM).inc()
+            return web.Response(text="ok")  # counted, and nothing more
         await request.app[PUMP].accept(data)
     except Exception:
         # Not stored, so no promise: Telegram keeps the update and sends it again.

@@ -21,6 +21,7 @@ from bot.core.inbound import Inbound
 from bot.core.states import Channel, OutboxState
 from bot.usecases.delivery.reports import record_report
 from bot.usecases.signing.conversation import accept_reply
+from bot.usecases.signing.inbound_gate import admit_sender
 from handlers import metrics
 from handlers.keys import CONFIG, CORE
 
@@ -99,6 +100,9 @@ async def inbound_sms(request: web.Request) -> web.Response:
     sid, sender = _required(params, "MessageSid", "From")
     if not _SENDER.match(sender):
         raise web.HTTPBadRequest(text="From is not a phone number or address.\n")
+    if not await admit_sender(request.app[CORE], Channel.SMS, sender):
+        metrics.INBOUND_REFUSED.labels(channel=Channel.SMS).inc()
+        return web.Response(text=str(MessagingResponse()), content_type="application/xml")
     answer = await accept_reply(
         request.app[CORE],
         Inbound(channel=Channel.SMS, provider_id=sid, sender=sender, text=_body(params)),

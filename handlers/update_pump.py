@@ -23,6 +23,8 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.usecases.context import Core
+from bot.usecases.signing.inbound_gate import admit_sender
+from handlers import metrics
 from handlers.update_shape import update_problem
 from storage import telegram_updates
 
@@ -83,6 +85,13 @@ class UpdatePump:
         if stored:
             self._start(update_id, chat_id)
         return stored
+
+    async def _admit_and_accept(self, data: dict[str, Any]) -> None:
+        chat = chat_of(data)
+        if chat is not None and not await admit_sender(self._core, "telegram", str(chat)):
+            metrics.INBOUND_REFUSED.labels(channel="telegram").inc()
+            return
+        await self.accept(data)
 
     def _start(self, update_id: int, chat_id: int | None) -> None:
         if update_id in self._running:
@@ -188,7 +197,7 @@ class UpdatePump:
             try:
                 for data in found if isinstance(found, list) else []:
                     if update_problem(data) is None:
-                        await self.accept(data)
+                        await self._admit_and_accept(data)
                     else:
                         log.warning("telegram polling: an update that is not one; skipped")
                     if isinstance(data, dict) and isinstance(data.get("update_id"), int):

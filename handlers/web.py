@@ -10,7 +10,7 @@ from bot.usecases.context import Core
 from handlers.command_menu import set_command_menus
 from handlers.health import healthz
 from handlers.keys import CONFIG, CORE, DISPATCHER, PUMP, TELEGRAM
-from handlers.metrics import metrics_page
+from handlers.metrics_page import metrics_page
 from handlers.receipt_page import receipt_page
 from handlers.telegram_bot import TelegramApp
 from handlers.telegram_webhook import telegram_webhook

@@ -341,3 +341,15 @@ class TelegramUpdate(SQLModel, table=True):
     claimed_by: str | None = Field(default=None, max_length=64)
     claimed_until: datetime | None = None
     done_at: datetime | None = None
+
+
+class InboundCount(SQLModel, table=True):
+    """Messages counted in one window of an inbound limit (``bot.core.inbound_limits``);
+    the key names a sender only by a digest. Past a limit a message is counted here and
+    nowhere else, so a flood grows this table by a row a window, not a row a message."""
+
+    __tablename__ = "inbound_counts"
+
+    key: str = Field(primary_key=True, max_length=96)
+    window_start: datetime = Field(primary_key=True, index=True)
+    count: int = 0

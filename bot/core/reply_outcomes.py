@@ -25,6 +25,7 @@ class Outcome(StrEnum):
     UNKNOWN_SENDER = "unknown_sender"
     NOT_UNDERSTOOD = "not_understood"
     DUPLICATE = "duplicate"
+    OVER_LIMIT = "over_limit"  # the project's inbound limit: recorded, not answered
 
 
 @dataclass(frozen=True)

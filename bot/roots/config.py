@@ -43,7 +43,15 @@ class Settings(BaseSettings):
     code_digits: int = Field(default=6, ge=4, le=8)
     code_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
     code_attempts: int = Field(default=5, ge=1, le=20)
+    codes_per_day: int = Field(default=3, ge=1, le=50)
     worker_poll_seconds: float = Field(default=2.0, gt=0, le=300)
+    # Inbound limits per sender (a phone number, a Telegram chat) and per project.
+    inbound_per_minute: int = Field(default=10, ge=1)
+    inbound_per_day: int = Field(default=100, ge=1)
+    staff_inbound_per_minute: int = Field(default=60, ge=1)
+    staff_inbound_per_day: int = Field(default=2000, ge=1)
+    project_inbound_per_minute: int = Field(default=600, ge=1)
+    project_inbound_per_day: int = Field(default=50_000, ge=1)
 
     @field_validator("database_url")
     @classmethod

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.core.inbound_limits import InboundLimits
 from bot.roots.config import Settings
 from bot.usecases.context import Clock, Core, SigningPolicy
 from storage.db import session_factory
@@ -28,6 +29,15 @@ def build_core(
             code_digits=settings.code_digits,
             code_ttl=timedelta(hours=settings.code_ttl_hours),
             code_attempts=settings.code_attempts,
+            codes_per_day=settings.codes_per_day,
         ),
         public_url=settings.public_url,
+        limits=InboundLimits(
+            per_minute=settings.inbound_per_minute,
+            per_day=settings.inbound_per_day,
+            staff_per_minute=settings.staff_inbound_per_minute,
+            staff_per_day=settings.staff_inbound_per_day,
+            project_per_minute=settings.project_inbound_per_minute,
+            project_per_day=settings.project_inbound_per_day,
+        ),
     )

@@ -14,12 +14,13 @@ import signal
 import time
 from datetime import datetime, timedelta
 
+from bot.core.inbound_limits import KEEP_WINDOWS
 from bot.roots.config import Settings
 from bot.usecases.closing.scheduled import run_due_resends, run_scheduled_closes
 from bot.usecases.context import Clock, Core, system_clock
 from bot.usecases.reminding.reminders import send_due_reminders
 from notifications.dispatcher import Dispatcher
-from storage import telegram_updates
+from storage import inbound_limits, telegram_updates
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ async def run_round(core: Core, dispatcher: Dispatcher, stop: asyncio.Event | No
     await send_due_reminders(core)
     await dispatcher.forget_idle_rate_slots()
     await telegram_updates.forget(core.sessions, before=core.clock() - KEEP_UPDATE_IDS)
+    await inbound_limits.forget(core.sessions, before=core.clock() - KEEP_WINDOWS)
     return await run_due(dispatcher, stop)
 
 

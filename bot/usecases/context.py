@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.codes import RandomSource
 from bot.core.errors import ConfigError
+from bot.core.inbound_limits import InboundLimits
 from storage.db import SessionFactory
 
 Clock = Callable[[], datetime]
@@ -23,6 +24,7 @@ class SigningPolicy:
     code_digits: int = 6
     code_ttl: timedelta = timedelta(hours=72)
     code_attempts: int = 5
+    codes_per_day: int = 3  # new codes a summary may get in 24 h, whatever asks for them
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Core:
     rng: RandomSource = field(default_factory=secrets.SystemRandom)
     policy: SigningPolicy = SigningPolicy()
     public_url: str | None = None
+    limits: InboundLimits = field(default_factory=InboundLimits)
 
     @property
     def key(self) -> bytes:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.errors import InputError
 from bot.core.i18n import Message, Plural, Translatable
@@ -16,7 +20,7 @@ from bot.usecases.roster.find import find_person
 from storage import audit, queries
 from storage.db import transaction
 from storage.outbox import enqueue
-from storage.tables import MonthlySummary, Project
+from storage.tables import MonthlySummary, Project, SigningCode
 
 
 async def _project(core: Core, project_code: str) -> Project:
@@ -97,6 +101,7 @@ async def reissue(
             )
         if summary.state != SummaryState.SENT:
             raise InputError(_already(summary.state, who, str(month)))
+        await _within_daily_codes(core, session, summary, project, who, now)
         await supersede_codes(session, summary)
         signing_code, outgoing = issue_code(core, project, person, summary, now, purpose="reissue")
         if outgoing is None:
@@ -123,6 +128,45 @@ async def reissue(
         "A new code for %(month)s is on its way to %(who)s; the old one no longer works.",
         month=str(month),
         who=who,
+    )
+
+
+async def _within_daily_codes(
+    core: Core,
+    session: AsyncSession,
+    summary: MonthlySummary,
+    project: Project,
+    who: str,
+    now: datetime,
+) -> None:
+    """Each code brings fresh guesses; a few new codes a day, whoever asks, keep a
+    guesser from getting endless tries."""
+    limit = core.policy.codes_per_day
+    issued = sorted(
+        (
+            await session.exec(
+                select(SigningCode.created_at).where(
+                    col(SigningCode.summary_id) == summary.id,
+                    col(SigningCode.created_at) > now - timedelta(days=1),
+                )
+            )
+        ).all()
+    )
+    if len(issued) < limit:
+        return
+    next_at = issued[-limit] + timedelta(days=1)
+    next_at = next_at if next_at.tzinfo else next_at.replace(tzinfo=UTC)
+    raise InputError(
+        Plural(
+            "%(who)s has had %(n)s new code for %(month)s in the last 24 hours; "
+            "the next is possible from %(at)s.",
+            "%(who)s has had %(n)s new codes for %(month)s in the last 24 hours; "
+            "the next is possible from %(at)s.",
+            n=len(issued),
+            who=who,
+            month=summary.month,
+            at=next_at.astimezone(ZoneInfo(project.time_zone)).strftime("%Y-%m-%d %H:%M"),
+        )
     )
 
 

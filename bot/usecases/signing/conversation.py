@@ -17,15 +17,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import coordinator_notices
 from bot.core import participant_texts as texts
-from bot.core.i18n import LANGUAGES
+from bot.core.i18n import LANGUAGES, Rendered
 from bot.core.inbound import Inbound
+from bot.core.inbound_limits import project_windows, unknown_answer_window
 from bot.core.phones import language_for_number
 from bot.core.replies import Intent, Reply, parse_reply
 from bot.core.reply_outcomes import Outcome, ReplyResult
 from bot.core.sms_segments import fit_sms
 from bot.usecases.context import Core
 from bot.usecases.signing.signatures import dispute, sign_with_code
-from storage import audit, notices, queries
+from storage import audit, inbound_limits, notices, queries
 from storage.claims import claim_row
 from storage.db import transaction
 from storage.outbox import Outgoing, enqueue
@@ -60,10 +61,20 @@ async def accept_reply(core: Core, inbound: Inbound, *, queue_answer: bool) -> A
         if record_id is None:
             return await _repeat_answer(session, inbound)
         people = list(await queries.people_by_address(session, inbound.channel, inbound.sender))
-        result = await _respond(core, session, inbound, reply, people, now)
+        if people and not await inbound_limits.count(
+            session, project_windows(core.limits, people[0].project_id, now)
+        ):
+            result = ReplyResult(Outcome.OVER_LIMIT, NO_ANSWER)
+        else:
+            result = await _respond(core, session, inbound, reply, people, now)
         text = result.text.text(_language(inbound, people))
+        if result.outcome is Outcome.UNKNOWN_SENDER and not await inbound_limits.count(
+            session,
+            unknown_answer_window(core.limits, inbound.channel, inbound.sender, now),
+        ):
+            text = ""  # one answer an hour to a number we do not know
         if inbound.channel == "sms":
-            text = fit_sms(text)
+            text = fit_sms(text) if text else ""
         person_id = people[0].id if people else None
         await session.exec(
             sa.update(InboundMessage)
@@ -71,7 +82,7 @@ async def accept_reply(core: Core, inbound: Inbound, *, queue_answer: bool) -> A
             .values(outcome=result.outcome, reply_text=text, person_id=person_id)
         )
         outbox_id = None
-        if queue_answer:
+        if queue_answer and text:
             row = enqueue(
                 session,
                 Outgoing(
@@ -100,6 +111,9 @@ async def _repeat_answer(session: AsyncSession, inbound: Inbound) -> Answer:
         text=text or "",
         duplicate=True,
     )
+
+
+NO_ANSWER = Rendered("")
 
 
 def _language(inbound: Inbound, people: list[Person]) -> str:

@@ -1,0 +1,33 @@
+"""GET /metrics: the Prometheus page.
+
+Counts that several processes share (messages by state, signatures) are read from the
+database at scrape time, so any web process reports the same truth; per-process
+counters (``handlers.metrics``) only tell what happened in this process.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlmodel import col, select
+
+from handlers.keys import CORE
+from handlers.metrics import MESSAGES, REGISTRY, SIGNATURES
+from storage.tables import OutboxMessage, Signature
+
+
+async def metrics_page(request: web.Request) -> web.Response:
+    async with request.app[CORE].sessions() as session:
+        rows = await session.exec(
+            select(OutboxMessage.channel, OutboxMessage.state, sa.func.count()).group_by(
+                col(OutboxMessage.channel), col(OutboxMessage.state)
+            )
+        )
+        MESSAGES.clear()
+        for channel, state, count in rows.all():
+            MESSAGES.labels(channel=channel, state=state).set(count)
+        signatures = await session.exec(select(sa.func.count()).select_from(Signature))
+        SIGNATURES.set(signatures.one())
+    body = generate_latest(REGISTRY)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})

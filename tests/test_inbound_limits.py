@@ -1,0 +1,166 @@
+"""Inbound limits: one sender flooding us costs a counter, not rows and answers.
+
+Through the real webhooks (signed Twilio forms, the Telegram secret) on SQLite and
+PostgreSQL; the counts live in the database, so they hold across web processes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import select
+
+from bot.core.errors import InputError
+from bot.core.inbound import Inbound
+from bot.core.inbound_limits import InboundLimits
+from bot.core.months import Month
+from bot.core.reply_outcomes import Outcome
+from bot.usecases.closing.month_close import close_month
+from bot.usecases.context import Core
+from bot.usecases.reminding.on_request import reissue
+from bot.usecases.signing.conversation import accept_reply
+from handlers import metrics
+from storage.tables import InboundCount, InboundMessage, OutboxMessage, TelegramUpdate
+from tests.fakes.telegram_api import FakeTelegram
+from tests.stack import (
+    SUPERUSER_ID,
+    WEBHOOK_SECRET,
+    Stack,
+    command_update,
+    seed_project,
+)
+
+UNKNOWN = "+46709999999"
+
+
+async def rows(stack: Stack, table: type) -> int:
+    async with stack.core.sessions() as session:
+        return int((await session.exec(select(sa.func.count()).select_from(table))).one())
+
+
+def refused(channel: str) -> float:
+    return metrics.INBOUND_REFUSED.labels(channel=channel)._value.get()
+
+
+async def test_one_number_gets_ten_answers_a_minute_and_the_rest_is_only_counted(
+    stack: Stack,
+) -> None:
+    project = await seed_project(stack.core)
+    phone = next(iter(project.people.values()))
+    before = refused("sms")
+    answers = []
+    for n in range(15):
+        response = await stack.sms(phone, "HJÄLP", f"SMflood{n:04d}")
+        assert response.status == 200
+        answers.append("<Message>" in await response.text())
+    assert answers == [True] * 10 + [False] * 5
+    assert await rows(stack, InboundMessage) == 10  # the five past the limit left no row
+    assert refused("sms") - before == 5
+    stack.clock.advance(minutes=1)
+    response = await stack.sms(phone, "HJÄLP", "SMflood-next-minute")
+    assert "<Message>" in await response.text()
+
+
+async def test_a_day_holds_a_hundred_messages_from_one_number(stack: Stack) -> None:
+    project = await seed_project(stack.core)
+    phone = next(iter(project.people.values()))
+    answered = 0
+    for n in range(110):
+        if n % 10 == 0:
+            stack.clock.advance(minutes=1)
+        response = await stack.sms(phone, "HJÄLP", f"SMday{n:04d}")
+        answered += "<Message>" in await response.text()
+    assert answered == 100
+    stack.clock.advance(days=1)
+    response = await stack.sms(phone, "HJÄLP", "SMday-tomorrow")
+    assert "<Message>" in await response.text()
+
+
+async def test_an_unknown_number_is_answered_once_an_hour(stack: Stack) -> None:
+    first = await stack.sms(UNKNOWN, "hello", "SMunknown1")
+    second = await stack.sms(UNKNOWN, "hello?", "SMunknown2")
+    assert "<Message>" in await first.text()
+    assert "<Message>" not in await second.text()
+    stack.clock.advance(hours=1)
+    third = await stack.sms(UNKNOWN, "anyone?", "SMunknown3")
+    assert "<Message>" in await third.text()
+
+
+async def post(stack: Stack, update: dict[str, object]) -> int:
+    response = await stack.client.post(
+        "/webhooks/telegram",
+        data=json.dumps(update),
+        headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+    )
+    return response.status
+
+
+async def test_a_chat_past_its_limit_is_not_stored_and_staff_have_more_room(
+    stack: Stack, fake_telegram: FakeTelegram
+) -> None:
+    before = refused("telegram")
+    for n in range(15):
+        assert await post(stack, command_update(4242, "/help", update_id=70_000 + n)) == 200
+    await stack.settled()
+    assert await rows(stack, TelegramUpdate) == 10
+    assert refused("telegram") - before == 5
+    for n in range(15):
+        assert await post(stack, command_update(SUPERUSER_ID, "/help", update_id=71_000 + n)) == 200
+    await stack.settled()
+    assert await rows(stack, TelegramUpdate) == 25  # a superuser's 15 all went in
+
+
+async def test_a_flood_from_one_sender_leaves_the_database_nearly_as_it_was(
+    stack: Stack,
+) -> None:
+    """1 000 SMS and 1 000 Telegram updates from one sender: the database grows by the
+    ten of each the limit lets in and a few counter rows."""
+    project = await seed_project(stack.core)
+    phone = next(iter(project.people.values()))
+    tables = (InboundMessage, TelegramUpdate, OutboxMessage, InboundCount)
+    before = {table: await rows(stack, table) for table in tables}
+    for n in range(1000):
+        await stack.sms(phone, "what is this", f"SMbig{n:05d}")
+        update = command_update(5151, "hello", update_id=80_000 + n)
+        del update["message"]["entities"]  # type: ignore[attr-defined]
+        await post(stack, update)  # a reply from a chat we do not know
+    await stack.settled()
+    growth = {table.__tablename__: await rows(stack, table) - before[table] for table in tables}
+    print(f"rows added by the flood: {growth}")
+    assert growth["inbound_messages"] == 20  # ten SMS and ten chat messages let in
+    assert growth["telegram_updates"] == 10
+    assert growth["outbox"] == 1  # SMS answers ride in the TwiML; an unknown chat: one
+    assert growth["inbound_counts"] <= 8
+
+
+async def test_a_project_past_its_limit_records_replies_without_answering(core: Core) -> None:
+    project = await seed_project(core)
+    tight = replace(core, limits=InboundLimits(project_per_minute=2))
+    outcomes = []
+    for n, phone in enumerate(project.people.values()):
+        answer = await accept_reply(
+            tight,
+            Inbound(channel="sms", provider_id=f"SMp{n}", sender=phone, text="HJÄLP"),
+            queue_answer=False,
+        )
+        outcomes.append((answer.outcome, bool(answer.text)))
+    assert outcomes == [(Outcome.HELP, True)] * 2 + [(Outcome.OVER_LIMIT, False)]
+
+
+async def test_three_new_codes_a_day_and_the_answer_says_when_the_next_may_come(
+    core: Core,
+) -> None:
+    await seed_project(core)
+    await close_month(core, "ESF-1", Month(2026, 10), actor="test")
+    for _ in range(2):  # the close issued the first code of the day
+        await reissue(core, "ESF-1", "P-0001", Month(2026, 10), actor="test")
+    with pytest.raises(InputError) as refused_code:
+        await reissue(core, "ESF-1", "P-0001", Month(2026, 10), actor="test")
+    text = refused_code.value.message.text("en")
+    assert "has had 3 new codes for 2026-10 in the last 24 hours" in text
+    assert "the next is possible from 2026-11-04 10:00" in text  # the close's, + 24 h, CET
+    core.clock.advance(hours=24, seconds=1)  # type: ignore[attr-defined]
+    await reissue(core, "ESF-1", "P-0001", Month(2026, 10), actor="test")
