@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.code_box import CODE_MARKER, open_code
 from bot.core.errors import DeliveryError
+from bot.core.reminders import window_opening
 from bot.usecases.context import Clock
 from bot.usecases.delivery.failures import after_permanent_failure
 from bot.usecases.delivery.reports import apply_early_reports
@@ -32,16 +33,18 @@ from storage.outbox import (
     attachment_of,
     claim,
     finish,
+    hold_to_window,
     keyboard_of,
     next_chance,
 )
 from storage.rate_limits import RateLimiter
-from storage.tables import OutboxMessage, Person
+from storage.tables import OutboxMessage, Person, Project
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
+WINDOW_CACHE = timedelta(minutes=1)  # a changed sending window counts within a minute
 ANSWER_WAIT = 5.0  # seconds a direct answer waits for its chat's slot before the worker
 
 
@@ -69,6 +72,7 @@ class Dispatcher:
         self._worker = worker
         self._status_callback = status_callback
         self._limiter = limiter
+        self._windows: dict[int, tuple[datetime, Project]] = {}  # read at, project
 
     @property
     def worker(self) -> str:
@@ -130,8 +134,35 @@ class Dispatcher:
                 return retry_at
             await asyncio.sleep(pause)
 
+    async def _window_opening(self, project_id: int) -> datetime | None:
+        """When the project's sending window next opens, or None while it is open."""
+        now = self._clock()
+        cached = self._windows.get(project_id)
+        if cached is None or now - cached[0] > WINDOW_CACHE:
+            async with self._sessions() as session:
+                project = await session.get(Project, project_id)
+            if project is None:
+                return None
+            cached = (now, project)
+            self._windows[project_id] = cached
+        opening = window_opening(cached[1], now)
+        return opening if opening > now else None
+
     async def _deliver(self, row: OutboxMessage, *, wait: float = 0.0) -> None:
         assert row.id is not None
+        if row.windowed and row.project_id is not None:
+            opening = await self._window_opening(row.project_id)
+            if opening is not None:
+                held = await hold_to_window(
+                    self._sessions, row.project_id, opening, self._worker, row.id
+                )
+                log.info(
+                    "outbox: %d message(s) of project %s wait for its sending window (%s)",
+                    held,
+                    row.project_id,
+                    opening.isoformat(),
+                )
+                return
         if self._limiter is not None:
             retry_at = await self._slot(row, wait)
             if retry_at is not None:

@@ -53,6 +53,7 @@ class Outgoing:
     # taking such a keyboard away again once it has done its work.
     contact_button: str | None = None
     remove_keyboard: bool = False
+    windowed: bool = False  # wait for the project's sending window (needs project_id)
 
 
 def enqueue(session: AsyncSession, message: Outgoing, *, now: datetime) -> OutboxMessage:
@@ -71,6 +72,7 @@ def enqueue(session: AsyncSession, message: Outgoing, *, now: datetime) -> Outbo
         validity_seconds=message.validity_seconds,
         buttons=json.dumps(message.buttons) if message.buttons else None,
         keyboard=_keyboard(message),
+        windowed=message.windowed and message.project_id is not None,
         next_attempt_at=now,
         created_at=now,
     )
@@ -180,6 +182,33 @@ async def finish(session: AsyncSession, message_id: int, worker: str, **values: 
             )
         )
     return result.rowcount == 1
+
+
+async def hold_to_window(
+    sessions: SessionFactory, project_id: int, opening: datetime, worker: str, message_id: int
+) -> int:
+    """The project's window is shut: its windowed rows wait for ``opening``, untouched
+    (the claimed one too, with no attempt counted); returns how many were held."""
+    async with transaction(sessions) as session:
+        await finish(
+            session,
+            message_id,
+            worker,
+            state=QUEUED,
+            next_attempt_at=opening,
+            attempts=OutboxMessage.attempts - 1,
+        )
+        result = await session.exec(
+            sa.update(OutboxMessage)
+            .where(
+                col(OutboxMessage.project_id) == project_id,
+                col(OutboxMessage.windowed).is_(True),
+                col(OutboxMessage.state) == QUEUED,
+                col(OutboxMessage.next_attempt_at) < opening,
+            )
+            .values(next_attempt_at=opening)
+        )
+    return int(result.rowcount or 0) + 1
 
 
 async def next_chance(sessions: SessionFactory, now: datetime) -> datetime | None:

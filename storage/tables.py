@@ -180,6 +180,9 @@ class OutboxMessage(SQLModel, table=True):
     # Telegram only: a reply keyboard as JSON, {"contact": label} or {"remove": true}.
     keyboard: str | None = Field(default=None, sa_type=sa.Text)
     validity_seconds: int | None = None
+    # Held to the project's sending window (working days, its hours): what the schedule
+    # sends participants unasked. Coordinators' answers and notices go at once.
+    windowed: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     state: OutboxState = Field(default=OutboxState.QUEUED, sa_type=EnumText(OutboxState))
     attempts: int = 0
     next_attempt_at: datetime

@@ -73,6 +73,30 @@ def next_allowed(moment: datetime, *, zone: str, country: str, policy: ReminderP
     raise ValueError(f"no working day within {_SEARCH_DAYS} days of {moment}")
 
 
+class WindowSettings(Protocol):
+    @property
+    def time_zone(self) -> str: ...
+    @property
+    def country(self) -> str: ...
+    @property
+    def reminder_from_hour(self) -> int: ...
+    @property
+    def reminder_until_hour(self) -> int: ...
+
+
+def window_opening(project: WindowSettings, now: datetime) -> datetime:
+    """The first moment from ``now`` on when the project's sending window is open: its
+    reminder hours on working days, for all the schedule sends participants unasked."""
+    policy = ReminderPolicy(
+        from_hour=project.reminder_from_hour, until_hour=project.reminder_until_hour
+    )
+    return next_allowed(now, zone=project.time_zone, country=project.country, policy=policy)
+
+
+def within_window(project: WindowSettings, now: datetime) -> bool:
+    return window_opening(project, now) <= now
+
+
 def next_reminder(
     now: datetime,
     *,

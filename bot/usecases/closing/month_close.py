@@ -22,7 +22,7 @@ from bot.core.codes import code_hmac, generate_code
 from bot.core.errors import InputError
 from bot.core.i18n import Message
 from bot.core.months import Month, current_month
-from bot.core.reminders import next_reminder, policy_of
+from bot.core.reminders import next_reminder, policy_of, window_opening
 from bot.core.routing import route_for, unreachable_reason
 from bot.core.states import CodeState, SummaryState
 from bot.core.summary import WorkedDay, build_summary, summary_lines
@@ -58,11 +58,16 @@ def issue_code(
     now: datetime,
     *,
     purpose: str = "month_end",
+    windowed: bool = False,
 ) -> tuple[SigningCode, Outgoing | None]:
-    """A fresh code for ``summary`` and the message that carries it (None: unreachable)."""
+    """A fresh code for ``summary`` and the message that carries it (None: unreachable).
+
+    ``windowed``: nobody asked for it just now (the schedule did), so it waits for the
+    project's sending window, and the code's time runs from the window's opening."""
     assert summary.id is not None and person.id is not None
     code = generate_code(core.policy.code_digits, core.rng)
-    expires_at = now + core.policy.code_ttl
+    sent_from = window_opening(project, now) if windowed else now
+    expires_at = sent_from + core.policy.code_ttl
     signing_code = SigningCode(
         summary_id=summary.id,
         person_id=person.id,
@@ -95,6 +100,7 @@ def issue_code(
         summary_id=summary.id,
         sealed_code=seal_code(core.key, code),
         validity_seconds=CODE_SMS_VALIDITY_SECONDS if route.channel == "sms" else None,
+        windowed=windowed,
     )
     return signing_code, outgoing
 
@@ -202,7 +208,9 @@ async def _close(
             )
             session.add(summary)
             await session.flush()
-            signing_code, outgoing = issue_code(core, project, person, summary, now)
+            signing_code, outgoing = issue_code(
+                core, project, person, summary, now, windowed=by != "coordinator"
+            )
             session.add(signing_code)
             if outgoing is None:
                 report.unreachable.append((person.ref, unreachable_reason(person)))

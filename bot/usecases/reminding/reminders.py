@@ -8,6 +8,7 @@ message, so two workers never send the same reminder and a crash sends none or o
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core import coordinator_notices
 from bot.core import participant_texts as texts
 from bot.core.months import Month
-from bot.core.reminders import next_reminder, policy_of
+from bot.core.reminders import next_reminder, policy_of, within_window
 from bot.core.routing import route_for
 from bot.core.states import CodeState, SummaryState
 from bot.core.summary import summary_lines
@@ -70,6 +71,8 @@ async def remind_one(
         project = await session.get(Project, summary.project_id)
         person = await session.get(Person, summary.person_id)
         assert project is not None and person is not None
+        if scheduled and not within_window(project, now):
+            return False  # still due: it goes when the project's sending window opens
         seen = summary.reminders_sent
         following = next_reminder(
             now,
@@ -97,7 +100,7 @@ async def remind_one(
             return False
         outgoing = await _reminder_message(core, session, project, person, summary, now)
         if outgoing is not None:
-            enqueue(session, outgoing, now=now)
+            enqueue(session, replace(outgoing, windowed=scheduled), now=now)
         audit.record(
             session,
             at=now,
