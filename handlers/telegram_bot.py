@@ -38,6 +38,7 @@ from bot.usecases.context import Core
 from bot.usecases.signing.conversation import accept_reply
 from bot.usecases.signing.linking import link_by_contact, link_by_token
 from handlers import metrics
+from handlers.telegram_files import NOT_DOWNLOADED, download_capped
 from notifications.dispatcher import Dispatcher
 from storage.db import transaction
 from storage.inbound import first_delivery
@@ -214,11 +215,11 @@ class _Handlers:
         async def fetch() -> bytes:
             try:
                 file = await context.bot.get_file(document.file_id)
-                return bytes(await file.download_as_bytearray())
             except TelegramError:
-                raise InputError(
-                    Message("I could not download the file from Telegram; please send it again.")
-                ) from None
+                raise InputError(NOT_DOWNLOADED) from None
+            if not file.file_path:
+                raise InputError(NOT_DOWNLOADED)
+            return await download_capped(file.file_path, file.file_size)
 
         upload = Upload(document.file_name, document.mime_type, document.file_size, fetch)
         try:

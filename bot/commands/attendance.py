@@ -11,7 +11,7 @@ from bot.core.attendance import file_kind, too_large
 from bot.core.chat import Upload
 from bot.core.errors import InputError
 from bot.core.i18n import Message, Translatable
-from bot.usecases.recording.attendance_files import parse_attendance
+from bot.usecases.recording.attendance_files import PARSE_SECONDS, parse_attendance
 from bot.usecases.recording.attendance_import import import_attendance
 
 WHAT = Message("Importing attendance lists")
@@ -19,8 +19,16 @@ WHAT = Message("Importing attendance lists")
 
 async def _import(request: Request, filename: str | None, content: bytes) -> Translatable:
     project = request.need("coordinator", WHAT)
-    # XLSX is parsed in a thread: a large workbook must not hold up every other chat.
-    sheet = await asyncio.to_thread(parse_attendance, filename, content)
+    # Parsed in a thread: a large workbook must not hold up every other chat. The parser
+    # stops itself at its deadline; the wait here is a second bound.
+    try:
+        sheet = await asyncio.wait_for(
+            asyncio.to_thread(parse_attendance, filename, content), PARSE_SECONDS + 5
+        )
+    except TimeoutError:
+        raise InputError(
+            Message("The list took too long to read; split it and send each part.")
+        ) from None
     answer = await import_attendance(
         request.core,
         project,

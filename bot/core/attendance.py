@@ -25,7 +25,9 @@ from bot.core.hours import parse_hours
 from bot.core.i18n import Message, Translatable, language_or_english
 
 MAX_BYTES = 2 * 1024 * 1024
-MAX_LINES = 10_000
+MAX_LINES = 10_000  # blank lines count too: a million empty rows are no attendance list
+MAX_UNPACKED = 32 * 1024 * 1024  # an XLSX's members, unpacked: a real list is far below
+MAX_MEMBERS = 200
 KINDS = ("csv", "xlsx")
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -102,6 +104,27 @@ def too_large(size: int) -> Message | None:
     )
 
 
+def too_large_unknown() -> Message:
+    """The refusal for a download that ran past the limit (no size was declared)."""
+    return Message(
+        "The file is larger than %(most)s MB, the most an attendance list may be. "
+        "Split it into smaller lists and send each.",
+        most=MAX_BYTES // 1024 // 1024,
+    )
+
+
+def unpacks_too_large(unpacked: int, members: int) -> Message | None:
+    """The refusal for an XLSX whose ZIP members unpack past the limit, or None."""
+    if unpacked <= MAX_UNPACKED and members <= MAX_MEMBERS:
+        return None
+    return Message(
+        "The XLSX file unpacks to %(size)s MB; an attendance list may unpack to at most "
+        "%(most)s MB. Save only the sheet with the hours, or split the list.",
+        size=_Megabytes(unpacked),
+        most=MAX_UNPACKED // 1024 // 1024,
+    )
+
+
 def csv_lines(content: bytes) -> Iterator[tuple[int, Sequence[Any]]]:
     try:
         text = content.decode("utf-8-sig")
@@ -161,18 +184,18 @@ def read_sheet(lines: Iterable[tuple[int, Sequence[Any]]]) -> AttendanceSheet:
     sheet = AttendanceSheet()
     columns: dict[str, int] | None = None
     for number, cells in lines:
-        if _blank(cells):
-            continue
-        if columns is None:
-            columns = _header(cells)
-            continue
-        if len(sheet.rows) + len(sheet.problems) >= MAX_LINES:
+        if number > MAX_LINES + 1:  # the header and MAX_LINES more, blank ones included
             raise InputError(
                 Message(
                     "A list may have at most %(most)s lines; split it and send each part.",
                     most=MAX_LINES,
                 )
             )
+        if _blank(cells):
+            continue
+        if columns is None:
+            columns = _header(cells)
+            continue
         values = {c: cells[i] if i < len(cells) else None for c, i in columns.items()}
         try:
             sheet.rows.append(_row(number, values))
