@@ -13,3 +13,5 @@ class WebConfig:
     public_url: str | None  # Twilio signs this URL; Telegram's webhook is registered here
     telegram_webhook_secret: str | None = field(default=None, repr=False)
     twilio_auth_token: str | None = field(default=None, repr=False)
+    # /metrics: with a token, only "Authorization: Bearer <token>"; without, loopback only.
+    metrics_token: str | None = field(default=None, repr=False)

@@ -168,7 +168,7 @@ class Dispatcher:
             if retry_at is not None:
                 await self._postpone(row, retry_at)
                 return
-        text = row.text
+        text, code = row.text, None
         if row.sealed_code is not None:
             code = open_code(self._key, row.sealed_code)
             if code is None:
@@ -192,6 +192,7 @@ class Dispatcher:
             attachment=attachment,
             contact_button=contact_button,
             remove_keyboard=remove_keyboard,
+            code=code if row.sealed_code is not None else None,
         )
         try:
             sent = await self._transports[row.channel].send(envelope)

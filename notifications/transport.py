@@ -20,6 +20,7 @@ class Envelope:
     attachment: tuple[str, bytes] | None = None  # Telegram only: a document; text is its caption
     contact_button: str | None = None  # Telegram only: a "share my phone number" keyboard
     remove_keyboard: bool = False  # Telegram only: take that keyboard away
+    code: str | None = None  # the one-time code the text carries, for a transport to hide
 
 
 @dataclass(frozen=True)

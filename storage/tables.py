@@ -76,6 +76,7 @@ class Person(SQLModel, table=True):
     sms_opted_out: bool = False
     reduced_hours: bool = False  # significant or moderate disability: 7 h/day, 35 h/week
     invite_token: str | None = Field(default=None, max_length=64, unique=True)
+    invite_created_at: datetime | None = None  # an invite link expires (SigningPolicy)
     created_at: datetime
 
 

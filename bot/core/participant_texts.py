@@ -163,6 +163,18 @@ TELEGRAM_LINK_INVALID = Message(
     "This link is not valid any more. Ask your coordinator for a new one, "
     "or share your phone number with the button below."
 )
+
+
+def telegram_link_expired(days: int) -> Plural:
+    return Plural(
+        "This link has expired: an invite works for %(n)s day. Ask your coordinator for a "
+        "new one (/person invite), or share your phone number with the button below.",
+        "This link has expired: an invite works for %(n)s days. Ask your coordinator for a "
+        "new one (/person invite), or share your phone number with the button below.",
+        n=days,
+    )
+
+
 TELEGRAM_CONTACT_NOT_OWN = Message(
     "Please share your own phone number with the button, not someone else's."
 )

@@ -149,6 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "aiohttp.access",
         "alembic",
         "fontTools",
+        # Database drivers log statements with their bound values (phones, receipts).
+        "sqlalchemy",
+        "aiosqlite",
+        "asyncpg",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:

@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     code_ttl_hours: int = Field(default=72, ge=1, le=24 * 30)
     code_attempts: int = Field(default=5, ge=1, le=20)
     codes_per_day: int = Field(default=3, ge=1, le=50)
+    invite_days: int = Field(default=14, ge=1, le=365)
+    metrics_token: SecretStr | None = None
     worker_poll_seconds: float = Field(default=2.0, gt=0, le=300)
     # Inbound limits per sender (a phone number, a Telegram chat) and per project.
     inbound_per_minute: int = Field(default=10, ge=1)

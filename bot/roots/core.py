@@ -30,6 +30,7 @@ def build_core(
             code_ttl=timedelta(hours=settings.code_ttl_hours),
             code_attempts=settings.code_attempts,
             codes_per_day=settings.codes_per_day,
+            invite_ttl=timedelta(days=settings.invite_days),
         ),
         public_url=settings.public_url,
         limits=InboundLimits(

@@ -51,7 +51,7 @@ class Phones:
         self.received: dict[str, list[str]] = {}
 
     def transport(self, channel: str) -> Transport:
-        console = ConsoleTransport(channel, sys.stdout)
+        console = ConsoleTransport(channel, sys.stdout, reveal_codes=True)  # a demo, local
         phones = self
 
         class _Recording:

@@ -7,6 +7,7 @@ import logging
 import signal
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from bot.roots.config import Settings
 from bot.roots.web_process import telegram_application, web_app
@@ -15,7 +16,19 @@ from bot.roots.wiring import build_runtime
 log = logging.getLogger(__name__)
 
 
+def quiet_bad_requests(record: logging.LogRecord) -> bool:
+    """A malformed request line (any scanner sends them) is one INFO line, not a
+    traceback at ERROR: it is the client's fault, and nothing was done."""
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, HttpProcessingError):
+        record.levelno, record.levelname = logging.INFO, "INFO"
+        record.msg, record.args = "bad request refused: %s", (error.message,)
+        record.exc_info, record.exc_text = None, None
+    return True
+
+
 async def serve(settings: Settings, *, host: str, port: int, dev: bool) -> None:
+    logging.getLogger("aiohttp.server").addFilter(quiet_bad_requests)
     telegram = telegram_application(settings)
     runtime = await build_runtime(
         settings, dev=dev, telegram_bot=telegram.bot if telegram else None

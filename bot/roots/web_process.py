@@ -28,10 +28,12 @@ def telegram_application(settings: Settings) -> TelegramApp | None:
 
 def web_config(settings: Settings) -> WebConfig:
     secret, token = settings.telegram_webhook_secret, settings.twilio_auth_token
+    metrics = settings.metrics_token
     return WebConfig(
         public_url=settings.public_url,
         telegram_webhook_secret=secret.get_secret_value() if secret else None,
         twilio_auth_token=token.get_secret_value() if token else None,
+        metrics_token=metrics.get_secret_value() if metrics else None,
     )
 
 

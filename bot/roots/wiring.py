@@ -75,7 +75,7 @@ async def build_runtime(
             api_url=settings.twilio_api_url or "https://api.twilio.com",
         )
     else:
-        transports["sms"] = ConsoleTransport("sms", console)
+        transports["sms"] = ConsoleTransport("sms", console, reveal_codes=dev)
     if settings.telegram_token is not None:
         if telegram_bot is None:
             telegram_bot = Bot(
@@ -86,7 +86,7 @@ async def build_runtime(
             bots.append(telegram_bot)
         transports["telegram"] = TelegramTransport(telegram_bot)
     else:
-        transports["telegram"] = ConsoleTransport("telegram", console)
+        transports["telegram"] = ConsoleTransport("telegram", console, reveal_codes=dev)
     status_callback = (
         f"{settings.public_url}/webhooks/twilio/status" if settings.public_url else None
     )

@@ -24,6 +24,7 @@ class SigningPolicy:
     code_digits: int = 6
     code_ttl: timedelta = timedelta(hours=72)
     code_attempts: int = 5
+    invite_ttl: timedelta = timedelta(days=14)  # a Telegram invite link works this long
     codes_per_day: int = 3  # new codes a summary may get in 24 h, whatever asks for them
 
 

@@ -151,6 +151,7 @@ async def new_invite(core: Core, project: Project, text: str, *, actor: str) -> 
             raise InputError(Message("%(ref)s is inactive.", ref=person.ref))
         token = secrets.token_urlsafe(24)
         person.invite_token = token
+        person.invite_created_at = now
         session.add(person)
         audit.record(
             session,

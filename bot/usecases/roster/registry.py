@@ -173,6 +173,7 @@ async def add_person(core: Core, project_code: str, new: NewPerson, *, actor: st
             language=new.language or project.language,
             reduced_hours=new.reduced_hours,
             invite_token=secrets.token_urlsafe(24),
+            invite_created_at=now,
             created_at=now,
         )
         session.add(person)

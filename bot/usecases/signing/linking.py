@@ -8,6 +8,7 @@ participant's phone number and receive their codes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlmodel import col, select
 
@@ -18,6 +19,10 @@ from bot.usecases.context import Core
 from storage import audit, queries
 from storage.db import transaction
 from storage.tables import Person, Project
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,10 @@ async def link_by_token(core: Core, token: str, chat_id: int, language: str) -> 
         if found is None:
             return LinkResult(False, texts.TELEGRAM_LINK_INVALID.text(language))
         person, project = found
+        made = person.invite_created_at
+        if made is not None and _aware(made) + core.policy.invite_ttl < now:
+            days = core.policy.invite_ttl.days
+            return LinkResult(False, texts.telegram_link_expired(days).text(language))
         _link(person, chat_id)
         session.add(person)
         audit.record(
