@@ -26,7 +26,7 @@ def _refusal(request: web.Request) -> web.Response | None:
     token = request.app[CONFIG].metrics_token
     if token is not None:
         given = request.headers.get("Authorization", "")
-        if hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        if hmac.compare_digest(given.encode(errors="replace"), f"Bearer {token}".encode()):
             return None
         return web.Response(
             status=401,

@@ -20,7 +20,7 @@ from bot.usecases.signing.inbound_gate import admit_sender
 from handlers import metrics
 from handlers.keys import CONFIG, CORE, PUMP, TELEGRAM
 from handlers.update_pump import chat_of
-from handlers.update_shape import update_problem
+from handlers.update_shape import storable, update_problem
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     if (
         application is None
         or expected is None
-        or not hmac.compare_digest(given.encode(), expected.encode())
+        or not hmac.compare_digest(given.encode(errors="replace"), expected.encode())
     ):
         raise web.HTTPForbidden(text="Wrong or missing secret token.\n")
     try:
@@ -44,6 +44,7 @@ async def telegram_webhook(request: web.Request) -> web.Response:
     problem = update_problem(data)
     if problem is not None:
         raise web.HTTPBadRequest(text=f"The body is not a Telegram update: {problem}.\n")
+    data = storable(data)  # after the depth check: it walks every level
     try:
         update = Update.de_json(data, application.bot)
     except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError):

@@ -25,7 +25,7 @@ from telegram.error import TelegramError
 from bot.usecases.context import Core
 from bot.usecases.signing.inbound_gate import admit_sender
 from handlers import metrics
-from handlers.update_shape import update_problem
+from handlers.update_shape import storable, update_problem
 from storage import telegram_updates
 
 log = logging.getLogger(__name__)
@@ -197,7 +197,7 @@ class UpdatePump:
             try:
                 for data in found if isinstance(found, list) else []:
                     if update_problem(data) is None:
-                        await self._admit_and_accept(data)
+                        await self._admit_and_accept(storable(data))
                     else:
                         log.warning("telegram polling: an update that is not one; skipped")
                     if isinstance(data, dict) and isinstance(data.get("update_id"), int):

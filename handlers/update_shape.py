@@ -6,6 +6,9 @@ without a sender fails later, in a handler. The webhook and the polling loop bot
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 MAX_DEPTH = 12  # a reply to a message that quotes another: Telegram nests a few levels
 ID_LIMIT = 2**53  # Telegram ids fit in 52 bits; a BIGINT column holds 63
 DATE_LIMIT = 2**33  # seconds since 1970: past the year 2200
@@ -64,3 +67,19 @@ def _depth(value: object, level: int = 0) -> int:
     if isinstance(value, list):
         return max((_depth(v, level + 1) for v in value), default=level + 1)
     return level
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL, and halves of a surrogate pair
+
+
+def storable(value: Any) -> Any:
+    """``value`` with every string fit for both databases: NUL (PostgreSQL refuses it in
+    text) and lone surrogates (JSON can escape them, UTF-8 cannot hold them) become
+    U+FFFD, so the text is kept, visibly damaged, and never left to the driver."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
