@@ -277,7 +277,7 @@ class _Handlers:
                 channel=Channel.TELEGRAM,
                 provider_id=str(update.update_id),
                 sender=str(update.effective_chat.id),
-                text=message.text,
+                text=message.text.replace("\x00", "\ufffd"),  # PostgreSQL stores no NUL
                 language_hint=_language(update),
             ),
             queue_answer=True,

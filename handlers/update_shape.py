@@ -69,15 +69,16 @@ def _depth(value: object, level: int = 0) -> int:
     return level
 
 
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")  # NUL, and halves of a surrogate pair
+_SURROGATE = re.compile("[\ud800-\udfff]")  # half of a pair: JSON can escape it, UTF-8 cannot
 
 
 def storable(value: Any) -> Any:
-    """``value`` with every string fit for both databases: NUL (PostgreSQL refuses it in
-    text) and lone surrogates (JSON can escape them, UTF-8 cannot hold them) become
-    U+FFFD, so the text is kept, visibly damaged, and never left to the driver."""
+    """``value`` with every string encodable as UTF-8: lone surrogates become U+FFFD,
+    so the text is kept, visibly damaged, and never left to the driver. NUL stays: a
+    command holding one is refused with a sentence, a reply's text is cleaned where it
+    is stored (``handlers.telegram_bot``), and JSON keeps it escaped in the stored row."""
     if isinstance(value, str):
-        return _UNSTORABLE.sub("\ufffd", value)
+        return _SURROGATE.sub("\ufffd", value)
     if isinstance(value, dict):
         return {storable(k): storable(v) for k, v in value.items()}
     if isinstance(value, list):
