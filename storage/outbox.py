@@ -17,6 +17,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -56,26 +57,32 @@ class Outgoing:
     windowed: bool = False  # wait for the project's sending window (needs project_id)
 
 
+def _values(message: Outgoing, now: datetime) -> dict[str, Any]:
+    """The row of a queued message; an SMS is fitted to its segment budget here, so the
+    row holds exactly what the phone will show."""
+    return {
+        "project_id": message.project_id,
+        "person_id": message.person_id,
+        "summary_id": message.summary_id,
+        "purpose": message.purpose,
+        "channel": message.channel,
+        "address": message.address,
+        "text": fit_sms(message.text) if message.channel == "sms" else message.text,
+        "sealed_code": message.sealed_code,
+        "validity_seconds": message.validity_seconds,
+        "buttons": json.dumps(message.buttons) if message.buttons else None,
+        "keyboard": _keyboard(message),
+        "windowed": message.windowed and message.project_id is not None,
+        "state": QUEUED,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
 def enqueue(session: AsyncSession, message: Outgoing, *, now: datetime) -> OutboxMessage:
-    """Queue ``message``; an SMS is fitted to its segment budget here, so the row holds
-    exactly what the phone will show."""
-    text = fit_sms(message.text) if message.channel == "sms" else message.text
-    row = OutboxMessage(
-        project_id=message.project_id,
-        person_id=message.person_id,
-        summary_id=message.summary_id,
-        purpose=message.purpose,
-        channel=message.channel,
-        address=message.address,
-        text=text,
-        sealed_code=message.sealed_code,
-        validity_seconds=message.validity_seconds,
-        buttons=json.dumps(message.buttons) if message.buttons else None,
-        keyboard=_keyboard(message),
-        windowed=message.windowed and message.project_id is not None,
-        next_attempt_at=now,
-        created_at=now,
-    )
+    """Queue ``message`` (with its file, if any) in the caller's transaction."""
+    row = OutboxMessage(**_values(message, now))
     if message.attachment is not None:
         name, content = message.attachment
         row.attachment = secrets.token_hex(16)
@@ -84,6 +91,15 @@ def enqueue(session: AsyncSession, message: Outgoing, *, now: datetime) -> Outbo
         )
     session.add(row)
     return row
+
+
+async def enqueue_many(session: AsyncSession, messages: list[Outgoing], *, now: datetime) -> None:
+    """Queue many messages in one statement (a month close); files are not for this."""
+    if not messages:
+        return
+    assert all(m.attachment is None for m in messages), "files go through enqueue"
+    connection = await session.connection()
+    await connection.execute(sa.insert(OutboxMessage), [_values(m, now) for m in messages])
 
 
 def _keyboard(message: Outgoing) -> str | None:

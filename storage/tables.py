@@ -357,3 +357,18 @@ class InboundCount(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=96)
     window_start: datetime = Field(primary_key=True, index=True)
     count: int = 0
+
+
+class CloseRun(SQLModel, table=True):
+    """A month close in progress: it runs in batches, each its own transaction, and this
+    row says so. Its holder renews the lease each batch; a row whose lease ran out is a
+    close that was interrupted, and the worker finishes it."""
+
+    __tablename__ = "close_runs"
+
+    project_id: int = Field(foreign_key="projects.id", primary_key=True)
+    month: str = Field(primary_key=True, max_length=7)
+    holder: str = Field(max_length=64)
+    actor: str = Field(max_length=64)
+    until: datetime = Field(index=True)
+    started_at: datetime

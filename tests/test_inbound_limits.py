@@ -6,9 +6,14 @@ PostgreSQL; the counts live in the database, so they hold across web processes.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
+import aiohttp
 import pytest
 import sqlalchemy as sa
 from sqlmodel import select
@@ -17,21 +22,33 @@ from bot.core.errors import InputError
 from bot.core.inbound import Inbound
 from bot.core.inbound_limits import InboundLimits
 from bot.core.months import Month
+from bot.core.rate_limits import RatePolicy
 from bot.core.reply_outcomes import Outcome
+from bot.roots.worker import pause_before_next, run_due
 from bot.usecases.closing.month_close import close_month
 from bot.usecases.context import Core
 from bot.usecases.reminding.on_request import reissue
 from bot.usecases.signing.conversation import accept_reply
 from handlers import metrics
+from notifications.dispatcher import Dispatcher
+from notifications.twilio_sms import TwilioSmsTransport
+from storage.outbox import Outgoing, enqueue
+from storage.rate_limits import RateLimiter
 from storage.tables import InboundCount, InboundMessage, OutboxMessage, TelegramUpdate
 from tests.fakes.telegram_api import FakeTelegram
 from tests.stack import (
     SUPERUSER_ID,
+    TWILIO_SID,
+    TWILIO_TOKEN,
     WEBHOOK_SECRET,
     Stack,
     command_update,
     seed_project,
 )
+from tests.test_crash import _post_reply as post_reply
+from tests.test_durable_updates import post as post_update
+from tests.test_durable_updates import serve as start_serve
+from tests.test_durable_updates import telegram_env
 
 UNKNOWN = "+46709999999"
 
@@ -164,3 +181,76 @@ async def test_three_new_codes_a_day_and_the_answer_says_when_the_next_may_come(
     assert "the next is possible from 2026-11-04 10:00" in text  # the close's, + 24 h, CET
     core.clock.advance(hours=24, seconds=1)  # type: ignore[attr-defined]
     await reissue(core, "ESF-1", "P-0001", Month(2026, 10), actor="test")
+
+
+@pytest.mark.slow
+async def test_a_flood_during_month_end_delivery_leaves_its_rate_unchanged(
+    core: Core,
+    fake_twilio: Any,
+    fake_telegram: Any,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    """500 month-end SMS leave at 30 a second through a worker on the wall clock while
+    one number sends 1 000 SMS and one chat 1 000 updates to a ``timesign serve``."""
+    project = await seed_project(core)
+    phone = next(iter(project.people.values()))
+    per_second = 30.0
+    policy = RatePolicy(sms_per_second=per_second, sms_sender="+46700000000")
+
+    def wall() -> datetime:
+        return datetime.now(UTC)
+
+    transport = TwilioSmsTransport(
+        account_sid=TWILIO_SID,
+        auth_token=TWILIO_TOKEN,
+        sender="+46700000000",
+        api_url=fake_twilio.url,
+    )
+    worker = Dispatcher(
+        core.sessions,
+        {"sms": transport},
+        key=core.key,
+        clock=wall,
+        worker="month-end",
+        limiter=RateLimiter(core.sessions, policy),
+    )
+    async with core.sessions() as session, session.begin():
+        for n in range(500):
+            enqueue(
+                session,
+                Outgoing(channel="sms", address=f"+467030{n:05d}", text="x", purpose="month_end"),
+                now=wall(),
+            )
+    env = telegram_env(database_url, fake_twilio, fake_telegram)
+    serve, port = await start_serve(env, tmp_path, "serve")
+
+    async def deliver() -> None:
+        while len(fake_twilio.messages) < 500:
+            await run_due(worker)
+            await asyncio.sleep(await pause_before_next(worker, 1.0))
+
+    async def flood() -> None:
+        async with aiohttp.ClientSession() as http:
+            for n in range(1000):
+                assert await post_reply(port, phone, "what is this", f"SMduring{n:05d}") == 200
+                update = command_update(6161, "hello", update_id=90_000 + n)
+                del update["message"]["entities"]  # type: ignore[attr-defined]
+                assert await post_update(http, port, update) == 200
+
+    try:
+        await asyncio.wait_for(asyncio.gather(deliver(), flood()), 180)
+    finally:
+        await serve.stop()
+        await transport.aclose()
+    async with core.sessions() as session:
+        times = sorted(
+            (
+                await session.exec(
+                    select(OutboxMessage.sent_at).where(OutboxMessage.purpose == "month_end")
+                )
+            ).all()
+        )
+    rate = (len(times) - policy.shared("sms").slots) / (times[-1] - times[0]).total_seconds()
+    print(f"month-end SMS during the flood: {rate:.1f}/s of {per_second:g}")
+    assert rate >= 0.9 * per_second

@@ -15,6 +15,7 @@ spaces in numbers and dates; one of them forces UCS-2, which halves what a segme
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import date, datetime
 from functools import lru_cache
@@ -205,17 +206,22 @@ class Moment:
         return self.text("en")
 
 
+# Cached: a month close renders the same few hours, months and moments for every person,
+# and babel parses its locale on each call.
+@functools.lru_cache(maxsize=4096)
 def hours(language: str, minutes: int) -> str:
     """Minutes as locale decimal hours: "7,5 h" (sv, pl), "7.5 h" (en), "8 h"."""
     number = format_decimal(minutes / 60, format="#,##0.##", locale=language_or_english(language))
     return f"{number} h".translate(_SPACES)
 
 
+@functools.lru_cache(maxsize=256)
 def month_name(language: str, month: date) -> str:
     formatted = format_date(month, "LLLL yyyy", locale=language_or_english(language))
     return str(formatted).translate(_SPACES)
 
 
+@functools.lru_cache(maxsize=1024)
 def moment(language: str, when: datetime) -> str:
     formatted = format_datetime(
         when, "d MMM HH:mm", tzinfo=when.tzinfo, locale=language_or_english(language)

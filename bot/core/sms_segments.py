@@ -23,15 +23,18 @@ _EXTENDED = set("^{}\\[~]|€\f")
 _FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "đ": "d", "ß": "ss"})
 
 
+_GSM7 = frozenset(_BASIC | _EXTENDED)
+
+
 def is_gsm7(text: str) -> bool:
-    return all(c in _BASIC or c in _EXTENDED for c in text)
+    return _GSM7.issuperset(text)
 
 
 def segment_count(text: str) -> int:
     if not text:
         return 1
     if is_gsm7(text):
-        septets = sum(2 if c in _EXTENDED else 1 for c in text)
+        septets = len(text) + sum(text.count(c) for c in _EXTENDED)
         return 1 if septets <= 160 else -(-septets // 153)
     units = len(text.encode("utf-16-le")) // 2  # an emoji is two UTF-16 code units
     return 1 if units <= 70 else -(-units // 67)

@@ -16,7 +16,11 @@ from datetime import datetime, timedelta
 
 from bot.core.inbound_limits import KEEP_WINDOWS
 from bot.roots.config import Settings
-from bot.usecases.closing.scheduled import run_due_resends, run_scheduled_closes
+from bot.usecases.closing.scheduled import (
+    run_due_resends,
+    run_interrupted_closes,
+    run_scheduled_closes,
+)
 from bot.usecases.context import Clock, Core, system_clock
 from bot.usecases.reminding.reminders import send_due_reminders
 from notifications.dispatcher import Dispatcher
@@ -47,6 +51,7 @@ async def run_round(core: Core, dispatcher: Dispatcher, stop: asyncio.Event | No
     """Everything due as of ``core.clock()``: closes and re-sends first, so their
     messages (and the reminders') go out in the same round. Returns how many messages
     were handled."""
+    await run_interrupted_closes(core)
     await run_scheduled_closes(core)
     await run_due_resends(core)
     await send_due_reminders(core)

@@ -8,12 +8,14 @@ history shows both versions and what each one said.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Literal
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import participant_texts as texts
@@ -25,14 +27,14 @@ from bot.core.months import Month, current_month
 from bot.core.reminders import next_reminder, policy_of, window_opening
 from bot.core.routing import route_for, unreachable_reason
 from bot.core.states import CodeState, SummaryState
-from bot.core.summary import WorkedDay, build_summary, summary_lines
-from bot.usecases.closing.resend import supersede, take_resend
+from bot.core.summary import build_summary, summary_lines
+from bot.usecases.closing.resend import take_resend
 from bot.usecases.context import Core
-from storage import audit, queries
+from storage import audit, close_batches, close_runs, queries
 from storage.claims import claim_row
 from storage.db import transaction
-from storage.outbox import Outgoing, enqueue
-from storage.tables import MonthlySummary, Person, Project, ScheduledRun, SigningCode
+from storage.outbox import Outgoing, enqueue_many
+from storage.tables import Person, Project, ScheduledRun, SigningCode
 
 # Twilio holds a queued SMS up to 10 h by default; a code that arrives at night is worse
 # than one that is re-sent by the worker, so code-carrying SMS expire in the queue after 4 h.
@@ -50,11 +52,35 @@ class CloseReport:
     total_minutes: int = 0
 
 
+class SummaryFacts(Protocol):
+    """What a code and its message need of a summary (a row, or one about to be)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def month(self) -> str: ...
+    @property
+    def document(self) -> str: ...
+    @property
+    def total_minutes(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class _NewSummary:
+    id: int
+    sha256: str
+    month: str
+    document: str
+    total_minutes: int
+
+
 def issue_code(
     core: Core,
     project: Project,
     person: Person,
-    summary: MonthlySummary,
+    summary: SummaryFacts,
     now: datetime,
     *,
     purpose: str = "month_end",
@@ -64,27 +90,46 @@ def issue_code(
 
     ``windowed``: nobody asked for it just now (the schedule did), so it waits for the
     project's sending window, and the code's time runs from the window's opening."""
+    values, outgoing = code_values(
+        core, project, person, summary, now, purpose=purpose, windowed=windowed
+    )
+    return SigningCode(**values), outgoing
+
+
+def code_values(
+    core: Core,
+    project: Project,
+    person: Person,
+    summary: SummaryFacts,
+    now: datetime,
+    *,
+    purpose: str = "month_end",
+    windowed: bool = False,
+    lines: tuple[tuple[str, int], ...] | None = None,
+) -> tuple[dict[str, Any], Outgoing | None]:
+    """``issue_code`` as a row's values, for a close that inserts thousands at once;
+    ``lines``: the document's lines when at hand (else read from the document)."""
     assert summary.id is not None and person.id is not None
     code = generate_code(core.policy.code_digits, core.rng)
     sent_from = window_opening(project, now) if windowed else now
     expires_at = sent_from + core.policy.code_ttl
-    signing_code = SigningCode(
-        summary_id=summary.id,
-        person_id=person.id,
-        code_hmac=code_hmac(core.key, summary.sha256, code),
-        expires_at=expires_at,
-        attempts_left=core.policy.code_attempts,
-        state=CodeState.ACTIVE,
-        created_at=now,
-    )
+    values: dict[str, Any] = {
+        "summary_id": summary.id,
+        "person_id": person.id,
+        "code_hmac": code_hmac(core.key, summary.sha256, code),
+        "expires_at": expires_at,
+        "attempts_left": core.policy.code_attempts,
+        "state": CodeState.ACTIVE,
+        "created_at": now,
+    }
     route = route_for(person)
     if route is None:
-        return signing_code, None
+        return values, None
     render = texts.reminder if purpose == "reminder" else texts.month_end
     text = render(
         project_name=project.name,
         month=Month.parse(summary.month).first_day,
-        lines=summary_lines(summary.document),
+        lines=lines if lines is not None else summary_lines(summary.document),
         total_minutes=summary.total_minutes,
         code=CODE_MARKER,
         expires_at=expires_at.astimezone(ZoneInfo(project.time_zone)),
@@ -102,15 +147,25 @@ def issue_code(
         validity_seconds=CODE_SMS_VALIDITY_SECONDS if route.channel == "sms" else None,
         windowed=windowed,
     )
-    return signing_code, outgoing
+    return values, outgoing
 
 
 # Who closes: a coordinator, the schedule, or the worker re-sending a corrected month.
-CloseBy = Literal["coordinator", "schedule", "resend"]
+CloseBy = Literal["coordinator", "schedule", "resend", "resume"]
 
 
-async def close_month(core: Core, project_code: str, month: Month, *, actor: str) -> CloseReport:
-    report = await _close(core, project_code, month, actor=actor, by="coordinator")
+async def close_month(
+    core: Core,
+    project_code: str,
+    month: Month,
+    *,
+    actor: str,
+    progress: Progress | None = None,
+) -> CloseReport:
+    """A coordinator's close; ``progress`` hears (done, total) after each batch."""
+    report = await _close(
+        core, project_code, month, actor=actor, by="coordinator", progress=progress
+    )
     assert report is not None
     return report
 
@@ -129,10 +184,30 @@ async def resend_month(core: Core, project_code: str, month: Month) -> CloseRepo
     return await _close(core, project_code, month, actor="system:resend", by="resend")
 
 
+BATCH = 1000  # people per transaction: memory for one batch, progress after each
+LEASE = timedelta(minutes=2)  # a close that stops renewing this is taken over
+
+Progress = Callable[[int, int], Awaitable[None]]  # (people done, people in all)
+
+
 async def _close(
-    core: Core, project_code: str, month: Month, *, actor: str, by: CloseBy
+    core: Core,
+    project_code: str,
+    month: Month,
+    *,
+    actor: str,
+    by: CloseBy,
+    progress: Progress | None = None,
 ) -> CloseReport | None:
+    """The close in batches of people, each its own transaction, under a lease.
+
+    Resumable by construction: a person whose summary already holds this content is
+    "unchanged", so a close run again after a crash sends exactly those it had not
+    reached. The lease keeps two closes of a month from interleaving; the worker
+    finishes one whose lease ran out (``resume_interrupted_closes``)."""
     now = core.clock()
+    core.key  # noqa: B018 - a shell without the secret is refused before anything is written
+    holder = f"close:{secrets.token_hex(8)}"
     report = CloseReport(month=month)
     async with transaction(core.sessions) as session:
         project = await queries.project_by_code(session, project_code)
@@ -144,79 +219,68 @@ async def _close(
         # Any close sends what a pending re-send would: the row goes either way.
         if not await take_resend(session, project.id, month) and by == "resend":
             return None
-        reminder_policy = policy_of(project)
-        people = {p.id: p for p in await queries.active_people(session, project.id)}
-        worked: dict[int, list[WorkedDay]] = defaultdict(list)
-        for entry, activity in await queries.entries_between(
-            session, project.id, month.first_day, month.last_day
+        if not await close_runs.take(
+            session,
+            project.id,
+            str(month),
+            holder=holder,
+            actor=actor[:64],
+            now=now,
+            until=now + LEASE,
         ):
-            if entry.person_id in people:
-                worked[entry.person_id].append(
-                    WorkedDay(activity.ref, activity.name, activity.kind, entry.day, entry.minutes)
+            if by == "coordinator":
+                raise InputError(
+                    Message(
+                        "A close of %(month)s is already running; its answer will come.",
+                        month=str(month),
+                    )
                 )
-        current = await queries.open_summaries(session, project.id, str(month))
-        versions = await queries.latest_versions(session, project.id, str(month))
+            return None
+    try:
+        await _close_all(
+            core, project, month, now, holder, report, actor=actor, by=by, progress=progress
+        )
+    except Exception:
+        # A failure we see (not a kill): let go at once, so a close run again need not
+        # wait for the lease; what was committed stays, and that close resumes it.
+        async with transaction(core.sessions) as session:
+            await close_runs.release(session, project.id, str(month), holder=holder)
+        raise
+    return report
 
-        for person_id, person in people.items():
-            assert person_id is not None
-            days = worked.get(person_id)
-            previous = current.get(person_id)
-            if not days:
-                # Months with no hours are not sent; hours deleted since the last close
-                # withdraw the old summary so nobody signs what is no longer true.
-                if previous is not None:
-                    await supersede(session, previous, now)
-                    report.withdrawn.append(person.ref)
-                continue
-            document = build_summary(
-                project_code=project.code,
-                project_name=project.name,
-                person_ref=person.ref,
-                person_name=person.name,
-                person_kind=person.kind,
-                month=month,
-                days=days,
+
+async def _close_all(
+    core: Core,
+    project: Project,
+    month: Month,
+    now: datetime,
+    holder: str,
+    report: CloseReport,
+    *,
+    actor: str,
+    by: CloseBy,
+    progress: Progress | None,
+) -> None:
+    """Every batch, then the audit record and the lease let go, in the last transaction."""
+    assert project.id is not None
+    async with core.sessions() as session:
+        total = await close_batches.active_count(session, project.id)
+    plan = _Plan(core, project, month, now, windowed=by != "coordinator")
+    after, done = 0, 0
+    while True:
+        async with transaction(core.sessions) as session:
+            people = await close_batches.people_after(session, project.id, after, BATCH)
+            if not people:
+                break
+            await plan.close_batch(session, people, report)
+            await close_runs.renew(
+                session, project.id, str(month), holder=holder, until=core.clock() + LEASE
             )
-            report.total_minutes += document.total_minutes
-            if previous is not None and previous.sha256 == document.sha256:
-                report.unchanged.append(person.ref)
-                continue
-            if previous is not None:
-                await supersede(session, previous, now)
-            if previous is not None or versions.get(person_id):
-                # A new version of a month sent before (superseded now or at a correction).
-                report.superseded.append(person.ref)
-            summary = MonthlySummary(
-                project_id=project.id,
-                person_id=person_id,
-                month=str(month),
-                version=versions.get(person_id, 0) + 1,
-                document=document.text,
-                sha256=document.sha256,
-                total_minutes=document.total_minutes,
-                state=SummaryState.SENT,
-                created_at=now,
-                state_changed_at=now,
-                next_reminder_at=next_reminder(
-                    now,
-                    zone=project.time_zone,
-                    country=project.country,
-                    policy=reminder_policy,
-                    sent_at=now,
-                    reminders_sent=0,
-                ),
-            )
-            session.add(summary)
-            await session.flush()
-            signing_code, outgoing = issue_code(
-                core, project, person, summary, now, windowed=by != "coordinator"
-            )
-            session.add(signing_code)
-            if outgoing is None:
-                report.unreachable.append((person.ref, unreachable_reason(person)))
-            else:
-                enqueue(session, outgoing, now=now)
-                report.sent.append(person.ref)
+        after = people[-1].id or after
+        done += len(people)
+        if progress is not None:
+            await progress(done, total)
+    async with transaction(core.sessions) as session:
         audit.record(
             session,
             at=now,
@@ -230,7 +294,124 @@ async def _close(
             withdrawn=len(report.withdrawn),
             unreachable=len(report.unreachable),
         )
-    return report
+        await close_runs.release(session, project.id, str(month), holder=holder)
+
+
+class _Plan:
+    """What every person of one close shares: the project, the month, the moment, the
+    first reminder; and the work on one batch of people."""
+
+    def __init__(
+        self, core: Core, project: Project, month: Month, now: datetime, *, windowed: bool
+    ) -> None:
+        self.core, self.project, self.month, self.now = core, project, month, now
+        self.windowed = windowed
+        self.first_reminder = next_reminder(
+            now,
+            zone=project.time_zone,
+            country=project.country,
+            policy=policy_of(project),
+            sent_at=now,
+            reminders_sent=0,
+        )
+
+    async def close_batch(
+        self, session: AsyncSession, people: Sequence[Person], report: CloseReport
+    ) -> None:
+        project, month, now = self.project, self.month, self.now
+        assert project.id is not None
+        ids = [p.id for p in people if p.id is not None]
+        worked = await close_batches.days_of(session, ids, month.first_day, month.last_day)
+        current = await close_batches.open_of(session, ids, str(month))
+        versions = await close_batches.versions_of(session, ids, str(month))
+        retired: list[int] = []
+        fresh: list[tuple[Person, dict[str, Any], tuple[tuple[str, int], ...]]] = []
+        for person in people:
+            assert person.id is not None
+            days = worked.get(person.id)
+            previous = current.get(person.id)
+            if not days:
+                # Months with no hours are not sent; hours deleted since the last close
+                # withdraw the old summary so nobody signs what is no longer true.
+                if previous is not None:
+                    retired.append(previous[0])
+                    report.withdrawn.append(person.ref)
+                continue
+            document = build_summary(
+                project_code=project.code,
+                project_name=project.name,
+                person_ref=person.ref,
+                person_name=person.name,
+                person_kind=person.kind,
+                month=month,
+                days=days,
+            )
+            report.total_minutes += document.total_minutes
+            if previous is not None and previous[1] == document.sha256:
+                report.unchanged.append(person.ref)
+                continue
+            if previous is not None:
+                retired.append(previous[0])
+            if previous is not None or versions.get(person.id):
+                # A new version of a month sent before (superseded now or at a correction).
+                report.superseded.append(person.ref)
+            fresh.append(
+                (
+                    person,
+                    {
+                        "project_id": project.id,
+                        "person_id": person.id,
+                        "month": str(month),
+                        "version": versions.get(person.id, 0) + 1,
+                        "document": document.text,
+                        "sha256": document.sha256,
+                        "total_minutes": document.total_minutes,
+                        "state": SummaryState.SENT,
+                        "created_at": now,
+                        "state_changed_at": now,
+                        "reminders_sent": 0,
+                        "next_reminder_at": self.first_reminder,
+                    },
+                    document.lines,
+                )
+            )
+        await close_batches.supersede_many(session, retired, now)
+        summary_ids = await close_batches.insert_summaries(session, [row for _, row, _ in fresh])
+        codes: list[dict[str, Any]] = []
+        messages: list[Outgoing] = []
+        for (person, row, lines), summary_id in zip(fresh, summary_ids, strict=True):
+            summary = _NewSummary(
+                summary_id, row["sha256"], row["month"], row["document"], row["total_minutes"]
+            )
+            code, outgoing = code_values(
+                self.core, project, person, summary, now, windowed=self.windowed, lines=lines
+            )
+            codes.append(code)
+            if outgoing is None:
+                report.unreachable.append((person.ref, unreachable_reason(person)))
+            else:
+                messages.append(outgoing)
+                report.sent.append(person.ref)
+        await close_batches.insert_codes(session, codes)
+        await enqueue_many(session, messages, now=now)
+
+
+async def resume_interrupted_closes(core: Core) -> list[CloseReport]:
+    """Finish every close whose holder stopped renewing its lease (a killed process):
+    the people it had reached are unchanged, the rest are sent now."""
+    async with core.sessions() as session:
+        lapsed = await close_runs.lapsed(session, core.clock())
+        codes = {
+            p.id: p.code
+            for p in (await session.exec(select(Project))).all()
+            if p.id in {project_id for project_id, _, _ in lapsed}
+        }
+    reports = []
+    for project_id, month, actor in lapsed:
+        report = await _close(core, codes[project_id], Month.parse(month), actor=actor, by="resume")
+        if report is not None:
+            reports.append(report)
+    return reports
 
 
 async def _claim_close(session: AsyncSession, project_id: int, month: Month, now: datetime) -> bool:

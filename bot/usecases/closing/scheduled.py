@@ -14,7 +14,12 @@ import logging
 from sqlmodel import col, select
 
 from bot.core.schedule import month_to_close
-from bot.usecases.closing.month_close import CloseReport, close_scheduled, resend_month
+from bot.usecases.closing.month_close import (
+    CloseReport,
+    close_scheduled,
+    resend_month,
+    resume_interrupted_closes,
+)
 from bot.usecases.closing.resend import due_resends
 from bot.usecases.context import Core
 from storage.tables import Project, ScheduledRun
@@ -62,4 +67,12 @@ async def run_due_resends(core: Core) -> list[CloseReport]:
         if report is not None:
             log.info("%s %s: corrected month re-sent to %d", code, month, len(report.sent))
             reports.append(report)
+    return reports
+
+
+async def run_interrupted_closes(core: Core) -> list[CloseReport]:
+    """Finish the closes a killed process left half done."""
+    reports = await resume_interrupted_closes(core)
+    for report in reports:
+        log.info("%s: interrupted close finished, sent %d more", report.month, len(report.sent))
     return reports
