@@ -38,6 +38,7 @@ from bot.usecases.context import Core
 from bot.usecases.signing.conversation import accept_reply
 from bot.usecases.signing.linking import link_by_contact, link_by_token
 from handlers import metrics
+from handlers.chat_progress import ChatProgress
 from handlers.telegram_files import NOT_DOWNLOADED, download_capped
 from notifications.dispatcher import Dispatcher
 from storage.db import transaction
@@ -196,8 +197,10 @@ class _Handlers:
 
     async def _run(self, update: Update, chat_id: int, line: str) -> None:
         try:
+            actor = self._actor(update)
+            progress = ChatProgress(update.get_bot(), chat_id, actor.language or "en")
             reply = await self._commands.run(
-                self._actor(update), line, bot_username=update.get_bot().username
+                actor, line, bot_username=update.get_bot().username, progress=progress
             )
         except Exception:
             # A fault of ours (a database gone away, a bug): the coordinator hears so

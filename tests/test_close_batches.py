@@ -32,7 +32,9 @@ from storage.tables import (
     SigningCode,
     TimeEntry,
 )
-from tests.stack import Clock, wait_for
+from tests.fakes.telegram_api import FakeTelegram
+from tests.processes import process_env, start
+from tests.stack import SUPERUSER_ID, Clock, Stack, say_command, wait_for
 
 OCTOBER = Month(2026, 10)
 
@@ -202,3 +204,32 @@ async def test_progress_is_told_after_each_batch(core: Core) -> None:
     assert len(report.sent) == BATCH + 10
     again = await close_month(replace(core), "ESF-1", OCTOBER, actor="test")
     assert len(again.unchanged) == BATCH + 10 and again.sent == []
+
+
+async def test_a_long_close_in_the_chat_shows_its_progress_in_one_edited_message(
+    stack: Stack, fake_telegram: FakeTelegram
+) -> None:
+    await seed_many(stack.core, BATCH + 500)
+    await say_command(stack, fake_telegram, SUPERUSER_ID, "/project use ESF-1")
+    before = len(fake_telegram.texts_to(SUPERUSER_ID))
+    await say_command(stack, fake_telegram, SUPERUSER_ID, "/close 2026-10 confirmed")
+    await stack.settled(30)
+    progress, answer = fake_telegram.texts_to(SUPERUSER_ID)[before:]
+    assert progress == "Closing… 66 %"  # the progress line, then the answer
+    assert answer.startswith("Closed 2026-10 for 1500 people:"), answer
+    edits = [c["text"] for c in fake_telegram.calls("editMessageText")]
+    assert edits == ["Closing… 100 %"]
+
+
+async def test_the_shell_draws_a_progress_bar_for_a_long_close(
+    core: Core, database_url: str, tmp_path: Path
+) -> None:
+    await seed_many(core, BATCH + 200)
+    env = process_env(database_url, "http://127.0.0.1:9")
+    shell = await start(
+        ["admin", "--project", "ESF-1", "--dev", "close", "2026-10", "--yes"], env, tmp_path, "sh"
+    )
+    assert await shell.wait() == 0
+    output = shell.output()
+    assert "closing" in output and f"{BATCH + 200}/{BATCH + 200}" in output, output
+    assert "Closed 2026-10 for 1200 people:" in output

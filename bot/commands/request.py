@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.core.access import SUPERUSER, Actor, require
-from bot.core.chat import Attachment, CommandReply
+from bot.core.chat import Attachment, CommandReply, Progress
 from bot.core.errors import InputError
 from bot.core.i18n import Message, Translatable
 from bot.usecases.context import Core
@@ -29,6 +29,7 @@ class Request:
     bot_username: str | None = None  # for invite links; None outside Telegram
     language: str = "en"  # the language answers are written in
     usage: Translatable | str = ""  # the command's syntax, as /help shows it
+    progress: Progress | None = None  # told how far a long command has come
 
     def need(self, role: str, what: Message) -> Project:
         """The chat's project, if the actor's role reaches ``role``; ``what`` names the
@@ -55,6 +56,7 @@ async def open_request(
     args: list[str],
     *,
     bot_username: str | None = None,
+    progress: Progress | None = None,
 ) -> Request:
     """Who is asking, in which project, with which role, reading which language.
 
@@ -77,7 +79,9 @@ async def open_request(
         )
     if actor.superuser:
         role = SUPERUSER
-    return Request(core, actor, project, role, args, known, bot_username, language)
+    return Request(
+        core, actor, project, role, args, known, bot_username, language, progress=progress
+    )
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from bot.commands.attendance import import_upload
 from bot.commands.request import Answer, Command, Request, open_request
 from bot.core import participant_texts
 from bot.core.access import NO_ACCESS, SUPERUSER, AccessDenied, Actor, may
-from bot.core.chat import CommandReply, Upload
+from bot.core.chat import CommandReply, Progress, Upload
 from bot.core.errors import InputError
 from bot.core.i18n import Lines, Message, Translatable
 from bot.core.suggest import closest, either
@@ -67,16 +67,17 @@ async def run_command(
     words: list[str],
     *,
     bot_username: str | None = None,
+    progress: Progress | None = None,
 ) -> CommandReply:
     """Run one command for ``actor`` in ``project_code`` (None: a Telegram user's chosen
-    project), answered in the actor's language.
+    project), answered in the actor's language; ``progress`` hears a long one's progress.
 
     A refusal is a ``CommandReply`` with ``refused`` set; access refusals are audited.
     """
     language = actor.language or "en"
     try:
         request = await open_request(
-            core, actor, project_code, words[2:], bot_username=bot_username
+            core, actor, project_code, words[2:], bot_username=bot_username, progress=progress
         )
         language = request.language
         return await _dispatch(request, words)
@@ -90,12 +91,21 @@ class CommandLayer:
     def __init__(self, core: Core) -> None:
         self._core = core
 
-    async def run(self, actor: Actor, line: str, *, bot_username: str | None) -> CommandReply:
+    async def run(
+        self,
+        actor: Actor,
+        line: str,
+        *,
+        bot_username: str | None,
+        progress: Progress | None = None,
+    ) -> CommandReply:
         try:
             words = split(line)
         except InputError as error:  # a line that does not split into words
             return CommandReply(error.text(actor.language or "en"), refused=True)
-        return await run_command(self._core, actor, None, words, bot_username=bot_username)
+        return await run_command(
+            self._core, actor, None, words, bot_username=bot_username, progress=progress
+        )
 
     async def upload(self, actor: Actor, upload: Upload) -> CommandReply:
         language = actor.language or "en"

@@ -95,7 +95,9 @@ async def close(request: Request) -> Translatable | Answer:
         )
         label = Message("Send %(month)s for signing", month=str(month))
         return Answer(question, buttons=((label, f"close {month} confirmed"),))
-    report = await close_month(request.core, project.code, month, actor=request.actor.name)
+    report = await close_month(
+        request.core, project.code, month, actor=request.actor.name, progress=request.progress
+    )
     return reports.describe_close(report)
 
 

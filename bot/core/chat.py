@@ -43,9 +43,21 @@ class Upload:
     fetch: Callable[[], Awaitable[bytes]]
 
 
+# How far a long command has come: (done, in all), e.g. people of a month close.
+Progress = Callable[[int, int], Awaitable[None]]
+
+
 class ChatCommands(Protocol):
-    async def run(self, actor: Actor, line: str, *, bot_username: str | None) -> CommandReply:
-        """A typed command line or a pressed button's line, answered in the actor's language."""
+    async def run(
+        self,
+        actor: Actor,
+        line: str,
+        *,
+        bot_username: str | None,
+        progress: Progress | None = None,
+    ) -> CommandReply:
+        """A typed command line or a pressed button's line, answered in the actor's language;
+        ``progress`` hears how far a long one (a month close) has come."""
         ...
 
     async def upload(self, actor: Actor, upload: Upload) -> CommandReply:

@@ -13,6 +13,9 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Never
+
+from tqdm import tqdm
 
 from bot.commands.runner import COMMAND_NAMES, run_command
 from bot.core.access import Actor
@@ -84,8 +87,26 @@ async def run_admin(
         await engine.dispose()
 
 
+class _ProgressBar:
+    """A bar on stderr while a long command runs (a close of many batches of people);
+    a command done in one step shows none."""
+
+    def __init__(self) -> None:
+        self._bar: tqdm[Never] | None = None
+
+    async def __call__(self, done: int, total: int) -> None:
+        bar = self._bar
+        if bar is None:
+            if done >= total:
+                return
+            bar = self._bar = tqdm(total=total, unit=" people", file=sys.stderr, desc="closing")
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+
 async def _run(core: Core, project: str | None, words: list[str]) -> CommandReply:
-    reply = await run_command(core, CLI, project, words)
+    reply = await run_command(core, CLI, project, words, progress=_ProgressBar())
     if reply.refused:
         raise InputError(Rendered(shell_syntax(reply.text, project)))
     return reply
