@@ -163,7 +163,8 @@ async def claim(
         candidate = (await session.exec(query)).first()
         if candidate is None:
             return None
-        result = await session.exec(
+        # RETURNING the claimed row: one statement, not an UPDATE and a SELECT.
+        claimed = await session.exec(
             sa.update(OutboxMessage)
             .where(col(OutboxMessage.id) == candidate, _claimable(now))
             .values(
@@ -172,10 +173,11 @@ async def claim(
                 claimed_until=now + lease,
                 attempts=OutboxMessage.attempts + 1,
             )
+            .returning(OutboxMessage)
+            .execution_options(populate_existing=True)
         )
-        if result.rowcount != 1:
-            return None
-        return await session.get(OutboxMessage, candidate, populate_existing=True)
+        row: OutboxMessage | None = claimed.scalar_one_or_none()
+        return row
 
 
 async def finish(session: AsyncSession, message_id: int, worker: str, **values: object) -> bool:
@@ -188,16 +190,18 @@ async def finish(session: AsyncSession, message_id: int, worker: str, **values: 
             col(OutboxMessage.state) == SENDING,
         )
         .values(claimed_by=None, claimed_until=None, **values)
+        .returning(col(OutboxMessage.attachment))
     )
-    if result.rowcount == 1 and values.get("state") in (SENT, FAILED):
+    recorded = result.all()
+    if not recorded:
+        return False
+    attachment = recorded[0][0]
+    if attachment is not None and values.get("state") in (SENT, FAILED):
         # A file is kept only until it is handed over (or given up on).
-        attached = select(OutboxMessage.attachment).where(col(OutboxMessage.id) == message_id)
         await session.exec(
-            sa.delete(OutboxAttachment).where(
-                col(OutboxAttachment.key) == attached.scalar_subquery()
-            )
+            sa.delete(OutboxAttachment).where(col(OutboxAttachment.key) == attachment)
         )
-    return result.rowcount == 1
+    return True
 
 
 async def hold_to_window(
