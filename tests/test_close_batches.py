@@ -34,7 +34,7 @@ from storage.tables import (
 )
 from tests.fakes.telegram_api import FakeTelegram
 from tests.processes import process_env, start
-from tests.stack import SUPERUSER_ID, Clock, Stack, say_command, wait_for
+from tests.stack import SUPERUSER_ID, Clock, Stack, say_command
 
 OCTOBER = Month(2026, 10)
 
@@ -123,7 +123,11 @@ url = sys.argv[1]
 settings = load_settings({"database_url": url, "secret_key": "test-secret-key-0123456789"})
 core = build_core(settings, create_engine(settings.database_url), dev=False,
                   clock=__import__("bot.usecases.context", fromlist=["x"]).system_clock)
-asyncio.run(close_month(core, "ESF-1", Month(2026, 10), actor="telegram:1"))
+async def progress(done, total):
+    if done >= int(sys.argv[2]):  # stands still here, to be killed between batches
+        print("waiting", flush=True)
+        await asyncio.sleep(3600)
+asyncio.run(close_month(core, "ESF-1", Month(2026, 10), actor="telegram:1", progress=progress))
 """
 
 
@@ -131,23 +135,27 @@ asyncio.run(close_month(core, "ESF-1", Month(2026, 10), actor="telegram:1"))
 async def test_a_close_killed_half_way_is_finished_by_the_worker_without_duplicates(
     core: Core, clock: Clock, database_url: str, tmp_path: Path
 ) -> None:
-    people = 20 * BATCH
+    people = 6 * BATCH
     await seed_many(core, people)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", CLOSE_SCRIPT, database_url, cwd=str(Path(__file__).parent.parent)
+        sys.executable,
+        "-c",
+        CLOSE_SCRIPT,
+        database_url,
+        str(3 * BATCH),
+        cwd=str(Path(__file__).parent.parent),
+        stdout=asyncio.subprocess.PIPE,
     )
-
-    async def some_batches_done() -> bool:
-        return (await counts(core))["summaries"] >= BATCH
-
     try:
-        await wait_for(some_batches_done, 120, "a batch")
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), 120)
+        assert line == b"waiting\n"
     finally:
-        process.kill()
+        process.kill()  # SIGKILL, after three committed batches
         await process.wait()
     at_kill = await counts(core)
     print(f"killed after {at_kill['summaries']} of {people} summaries")
-    assert at_kill["summaries"] < people, "the close finished before the kill; make it bigger"
+    assert at_kill["summaries"] == 3 * BATCH
     assert at_kill["runs"] == 1  # the interrupted close's lease is still there
     assert at_kill["summaries"] == at_kill["codes"] == at_kill["messages"]  # whole batches
 
