@@ -12,33 +12,27 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.core import participant_texts as texts
-from bot.core.code_box import CODE_MARKER, seal_code
-from bot.core.codes import code_hmac, generate_code
 from bot.core.errors import InputError
 from bot.core.i18n import Message
 from bot.core.months import Month, current_month
-from bot.core.reminders import next_reminder, policy_of, window_opening
-from bot.core.routing import route_for, unreachable_reason
-from bot.core.states import CodeState, SummaryState
-from bot.core.summary import build_summary, summary_lines
+from bot.core.reminders import next_reminder, policy_of
+from bot.core.routing import unreachable_reason
+from bot.core.states import SummaryState
+from bot.core.summary import build_summary
+from bot.usecases.closing.codes import NewSummary, code_values
 from bot.usecases.closing.resend import take_resend
 from bot.usecases.context import Core
 from storage import audit, close_batches, close_runs, queries
 from storage.claims import claim_row
 from storage.db import transaction
 from storage.outbox import Outgoing, enqueue_many
-from storage.tables import Person, Project, ScheduledRun, SigningCode
-
-# Twilio holds a queued SMS up to 10 h by default; a code that arrives at night is worse
-# than one that is re-sent by the worker, so code-carrying SMS expire in the queue after 4 h.
-CODE_SMS_VALIDITY_SECONDS = 4 * 3600
+from storage.tables import Person, Project, ScheduledRun
 
 
 @dataclass
@@ -50,104 +44,6 @@ class CloseReport:
     withdrawn: list[str] = field(default_factory=list)
     unreachable: list[tuple[str, Message]] = field(default_factory=list)  # (ref, why)
     total_minutes: int = 0
-
-
-class SummaryFacts(Protocol):
-    """What a code and its message need of a summary (a row, or one about to be)."""
-
-    @property
-    def id(self) -> int | None: ...
-    @property
-    def sha256(self) -> str: ...
-    @property
-    def month(self) -> str: ...
-    @property
-    def document(self) -> str: ...
-    @property
-    def total_minutes(self) -> int: ...
-
-
-@dataclass(frozen=True)
-class _NewSummary:
-    id: int
-    sha256: str
-    month: str
-    document: str
-    total_minutes: int
-
-
-def issue_code(
-    core: Core,
-    project: Project,
-    person: Person,
-    summary: SummaryFacts,
-    now: datetime,
-    *,
-    purpose: str = "month_end",
-    windowed: bool = False,
-) -> tuple[SigningCode, Outgoing | None]:
-    """A fresh code for ``summary`` and the message that carries it (None: unreachable).
-
-    ``windowed``: nobody asked for it just now (the schedule did), so it waits for the
-    project's sending window, and the code's time runs from the window's opening."""
-    values, outgoing = code_values(
-        core, project, person, summary, now, purpose=purpose, windowed=windowed
-    )
-    return SigningCode(**values), outgoing
-
-
-def code_values(
-    core: Core,
-    project: Project,
-    person: Person,
-    summary: SummaryFacts,
-    now: datetime,
-    *,
-    purpose: str = "month_end",
-    windowed: bool = False,
-    lines: tuple[tuple[str, int], ...] | None = None,
-) -> tuple[dict[str, Any], Outgoing | None]:
-    """``issue_code`` as a row's values, for a close that inserts thousands at once;
-    ``lines``: the document's lines when at hand (else read from the document)."""
-    assert summary.id is not None and person.id is not None
-    code = generate_code(core.policy.code_digits, core.rng)
-    sent_from = window_opening(project, now) if windowed else now
-    expires_at = sent_from + core.policy.code_ttl
-    values: dict[str, Any] = {
-        "summary_id": summary.id,
-        "person_id": person.id,
-        "code_hmac": code_hmac(core.key, summary.sha256, code),
-        "expires_at": expires_at,
-        "attempts_left": core.policy.code_attempts,
-        "state": CodeState.ACTIVE,
-        "created_at": now,
-    }
-    route = route_for(person)
-    if route is None:
-        return values, None
-    render = texts.reminder if purpose == "reminder" else texts.month_end
-    text = render(
-        project_name=project.name,
-        month=Month.parse(summary.month).first_day,
-        lines=lines if lines is not None else summary_lines(summary.document),
-        total_minutes=summary.total_minutes,
-        code=CODE_MARKER,
-        expires_at=expires_at.astimezone(ZoneInfo(project.time_zone)),
-        hash_prefix=summary.sha256[:8],
-    ).text(person.language)
-    outgoing = Outgoing(
-        channel=route.channel,
-        address=route.address,
-        text=text,
-        purpose=purpose,
-        project_id=project.id,
-        person_id=person.id,
-        summary_id=summary.id,
-        sealed_code=seal_code(core.key, code),
-        validity_seconds=CODE_SMS_VALIDITY_SECONDS if route.channel == "sms" else None,
-        windowed=windowed,
-    )
-    return values, outgoing
 
 
 # Who closes: a coordinator, the schedule, or the worker re-sending a corrected month.
@@ -380,7 +276,7 @@ class _Plan:
         codes: list[dict[str, Any]] = []
         messages: list[Outgoing] = []
         for (person, row, lines), summary_id in zip(fresh, summary_ids, strict=True):
-            summary = _NewSummary(
+            summary = NewSummary(
                 summary_id, row["sha256"], row["month"], row["document"], row["total_minutes"]
             )
             code, outgoing = code_values(

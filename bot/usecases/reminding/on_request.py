@@ -13,7 +13,7 @@ from bot.core.i18n import Message, Plural, Translatable
 from bot.core.months import Month, current_month
 from bot.core.routing import unreachable_reason
 from bot.core.states import SummaryState
-from bot.usecases.closing.month_close import issue_code
+from bot.usecases.closing.codes import issue_code
 from bot.usecases.context import Core
 from bot.usecases.reminding.reminders import remind_one, supersede_codes
 from bot.usecases.roster.find import find_person

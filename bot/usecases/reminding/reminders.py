@@ -23,7 +23,7 @@ from bot.core.reminders import next_reminder, policy_of, within_window
 from bot.core.routing import route_for
 from bot.core.states import CodeState, SummaryState
 from bot.core.summary import summary_lines
-from bot.usecases.closing.month_close import issue_code
+from bot.usecases.closing.codes import issue_code
 from bot.usecases.context import Core
 from storage import audit, notices, queries
 from storage.claims import claim_row
