@@ -21,7 +21,6 @@ from bot.core.inbound import Inbound
 from bot.core.states import Channel, OutboxState
 from bot.usecases.delivery.reports import record_report
 from bot.usecases.signing.conversation import accept_reply
-from bot.usecases.signing.inbound_gate import admit_sender
 from handlers import metrics
 from handlers.keys import CONFIG, CORE
 
@@ -100,15 +99,16 @@ async def inbound_sms(request: web.Request) -> web.Response:
     sid, sender = _required(params, "MessageSid", "From")
     if not _SENDER.match(sender):
         raise web.HTTPBadRequest(text="From is not a phone number or address.\n")
-    if not await admit_sender(request.app[CORE], Channel.SMS, sender):
-        metrics.INBOUND_REFUSED.labels(channel=Channel.SMS).inc()
-        return web.Response(text=str(MessagingResponse()), content_type="application/xml")
     answer = await accept_reply(
         request.app[CORE],
         Inbound(channel=Channel.SMS, provider_id=sid, sender=sender, text=_body(params)),
         queue_answer=False,
+        gate=True,
     )
-    metrics.REPLIES.labels(channel=Channel.SMS, outcome=answer.outcome).inc()
+    if answer.refused:
+        metrics.INBOUND_REFUSED.labels(channel=Channel.SMS).inc()
+    else:
+        metrics.REPLIES.labels(channel=Channel.SMS, outcome=answer.outcome).inc()
     twiml = MessagingResponse()
     if answer.text:
         twiml.message(answer.text)

@@ -4,6 +4,7 @@
 transaction to insert the key gets the new row's id; any other gets None, and on
 PostgreSQL it first waits for the first one to commit or roll back, so a claim is
 never lost to a transaction that failed. No exception crosses into the use-cases.
+The insert runs on the transaction's connection: a claim needs no ORM object.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import dialect_insert
+from storage.db import insert_for
 
 
 async def claim_row(
@@ -22,7 +23,8 @@ async def claim_row(
 ) -> Any | None:
     """Insert a row of ``table`` unless one with the same ``unique`` columns exists;
     returns the new row's primary key, or None when the key was taken."""
-    insert = await dialect_insert(session)
+    connection = await session.connection()
+    insert = insert_for(connection.dialect.name)
     primary = next(iter(table.__table__.primary_key.columns))  # type: ignore[attr-defined]
     statement = (
         insert(table)
@@ -30,4 +32,4 @@ async def claim_row(
         .on_conflict_do_nothing(index_elements=list(unique))
         .returning(primary)
     )
-    return (await session.exec(statement)).scalar_one_or_none()
+    return (await connection.execute(statement)).scalar_one_or_none()

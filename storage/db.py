@@ -56,7 +56,10 @@ def session_factory(engine: AsyncEngine) -> SessionFactory:
 
 async def dialect_insert(session: AsyncSession) -> Any:
     """The database's own INSERT, which knows ON CONFLICT (an upsert on both databases)."""
-    dialect = (await session.connection()).dialect.name
+    return insert_for((await session.connection()).dialect.name)
+
+
+def insert_for(dialect: str) -> Any:
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 

@@ -1,6 +1,6 @@
 """Counting inbound messages in the windows of their limits, shared by every process.
 
-One upsert per window (``count = count + 1 RETURNING count``) in the caller's
+One upsert of all windows (``count = count + 1 RETURNING count``) in the caller's
 transaction: two processes counting the same sender at once both land, in turn.
 """
 
@@ -14,23 +14,24 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.inbound_limits import Window
-from storage.db import SessionFactory, dialect_insert, transaction
+from storage.db import SessionFactory, insert_for, transaction
 from storage.tables import InboundCount
 
 
 async def count(session: AsyncSession, windows: Sequence[Window]) -> bool:
     """Count one message in every window; True while none is past its limit."""
-    insert = await dialect_insert(session)
-    within = True
-    for window in windows:
-        statement = insert(InboundCount).values(key=window.key, window_start=window.start, count=1)
-        statement = statement.on_conflict_do_update(
-            index_elements=["key", "window_start"],
-            set_={"count": InboundCount.__table__.c.count + 1},  # type: ignore[attr-defined]
-        ).returning(col(InboundCount.count))
-        counted = (await session.exec(statement)).scalar_one()
-        within = within and counted <= window.limit
-    return within
+    if not windows:
+        return True
+    connection = await session.connection()
+    table = InboundCount.__table__  # type: ignore[attr-defined]
+    statement = insert_for(connection.dialect.name)(InboundCount).values(
+        [{"key": w.key, "window_start": w.start, "count": 1} for w in windows]
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["key", "window_start"], set_={"count": table.c.count + 1}
+    ).returning(table.c.key, table.c.count)
+    counted: dict[str, int] = dict((await connection.execute(statement)).all())
+    return all(counted[w.key] <= w.limit for w in windows)
 
 
 async def admit(sessions: SessionFactory, windows: Sequence[Window]) -> bool:

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.standing import PersonMonth
 from bot.core.states import OutboxState, SummaryState
+from storage.reply_lookups import address_filter
 from storage.tables import (
     Activity,
     ChatProject,
@@ -20,7 +21,6 @@ from storage.tables import (
     Person,
     Project,
     Signature,
-    SigningCode,
     TimeEntry,
 )
 
@@ -71,25 +71,10 @@ async def latest_versions(session: AsyncSession, project_id: int, month: str) ->
 
 
 async def people_by_address(session: AsyncSession, channel: str, address: str) -> Sequence[Person]:
-    if channel == "telegram":
-        if not address.lstrip("-").isdigit():
-            return []
-        where = Person.telegram_chat_id == int(address)
-    else:
-        where = Person.phone == address
+    where = address_filter(channel, address)
+    if where is None:
+        return []
     query = select(Person).where(where, col(Person.active).is_(True)).order_by(col(Person.id))
-    return (await session.exec(query)).all()
-
-
-async def codes_with_summaries(
-    session: AsyncSession, person_ids: Sequence[int]
-) -> Sequence[tuple[SigningCode, MonthlySummary]]:
-    query = (
-        select(SigningCode, MonthlySummary)
-        .join(MonthlySummary, col(MonthlySummary.id) == SigningCode.summary_id)
-        .where(col(SigningCode.person_id).in_(person_ids))
-        .order_by(col(SigningCode.id).desc())
-    )
     return (await session.exec(query)).all()
 
 

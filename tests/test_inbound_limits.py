@@ -34,7 +34,15 @@ from notifications.dispatcher import Dispatcher
 from notifications.twilio_sms import TwilioSmsTransport
 from storage.outbox import Outgoing, enqueue
 from storage.rate_limits import RateLimiter
-from storage.tables import InboundCount, InboundMessage, OutboxMessage, TelegramUpdate
+from storage.tables import (
+    InboundCount,
+    InboundMessage,
+    MonthlySummary,
+    OutboxMessage,
+    Person,
+    Signature,
+    TelegramUpdate,
+)
 from tests.fakes.telegram_api import FakeTelegram
 from tests.stack import (
     SUPERUSER_ID,
@@ -49,6 +57,7 @@ from tests.test_crash import _post_reply as post_reply
 from tests.test_durable_updates import post as post_update
 from tests.test_durable_updates import serve as start_serve
 from tests.test_durable_updates import telegram_env
+from tests.test_signing import code_for
 
 UNKNOWN = "+46709999999"
 
@@ -165,6 +174,52 @@ async def test_a_project_past_its_limit_records_replies_without_answering(core: 
         )
         outcomes.append((answer.outcome, bool(answer.text)))
     assert outcomes == [(Outcome.HELP, True)] * 2 + [(Outcome.OVER_LIMIT, False)]
+
+
+async def test_a_code_past_the_projects_limit_signs_nothing_and_is_recorded(core: Core) -> None:
+    """The project is counted last in a reply's transaction; past its limit the whole
+    reply is undone, so a signature never outlives the refusal."""
+    project = await seed_project(core)
+    await close_month(core, "ESF-1", Month(2026, 10), actor="test")
+    tight = replace(core, limits=InboundLimits(project_per_minute=1))
+    first, second = list(project.people.values())[:2]
+    answers = []
+    for n, phone in enumerate((first, second)):
+        answers.append(
+            await accept_reply(
+                tight,
+                Inbound(
+                    channel="sms",
+                    provider_id=f"SMq{n}",
+                    sender=phone,
+                    text=await code_for(core, phone),
+                ),
+                queue_answer=False,
+                gate=True,
+            )
+        )
+    assert [a.outcome for a in answers] == [Outcome.SIGNED, Outcome.OVER_LIMIT]
+    assert answers[1].text == "" and not answers[1].refused
+    async with core.sessions() as session:
+        states = (
+            await session.exec(
+                select(MonthlySummary.state).join(Person).where(Person.phone == second)
+            )
+        ).all()
+        recorded = (
+            await session.exec(select(InboundMessage).where(InboundMessage.provider_id == "SMq1"))
+        ).one()
+        signatures = (await session.exec(select(Signature))).all()
+    assert states == ["sent"]
+    assert recorded.outcome == Outcome.OVER_LIMIT and recorded.body == "[code]"
+    assert len(signatures) == 1
+    repeat = await accept_reply(
+        tight,
+        Inbound(channel="sms", provider_id="SMq1", sender=second, text="123456"),
+        queue_answer=False,
+        gate=True,
+    )
+    assert repeat.duplicate and repeat.outcome is Outcome.OVER_LIMIT
 
 
 async def test_three_new_codes_a_day_and_the_answer_says_when_the_next_may_come(

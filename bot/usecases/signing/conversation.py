@@ -1,9 +1,9 @@
 """The participant conversation: one reply in, one answer out, the same for SMS and Telegram.
 
-Everything a reply changes (the inbound record, a signature, a dispute, an opt-out,
-coordinator notices, the queued answer) commits in ONE transaction before the answer
-is given. The inbound row is unique per provider id, so a webhook delivered twice finds
-the first row and repeats its answer instead of acting again.
+Everything a reply changes (the sender's counts, the inbound record, a signature, a
+dispute, an opt-out, coordinator notices, the queued answer) commits in ONE transaction
+before the answer is given. The inbound row is unique per provider id, so a webhook
+delivered twice finds the first row and repeats its answer instead of acting again.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core import coordinator_notices
@@ -25,11 +25,13 @@ from bot.core.replies import Intent, Reply, parse_reply
 from bot.core.reply_outcomes import Outcome, ReplyResult
 from bot.core.sms_segments import fit_sms
 from bot.usecases.context import Core
+from bot.usecases.signing.inbound_gate import count_sender
 from bot.usecases.signing.signatures import dispute, sign_with_code
-from storage import audit, inbound_limits, notices, queries
+from storage import audit, inbound_limits, notices, reply_lookups
 from storage.claims import claim_row
 from storage.db import transaction
 from storage.outbox import Outgoing, enqueue
+from storage.reply_lookups import Sender
 from storage.tables import InboundMessage, Person
 
 
@@ -39,34 +41,40 @@ class Answer:
     text: str
     outbox_id: int | None = None  # set when the answer was queued (Telegram)
     duplicate: bool = False
+    refused: bool = False  # past its sender's limit: counted, neither stored nor answered
 
 
-async def accept_reply(core: Core, inbound: Inbound, *, queue_answer: bool) -> Answer:
+class _OverProjectLimit(Exception):
+    """Raised at the end of a reply's transaction to undo what the reply did."""
+
+
+async def accept_reply(
+    core: Core, inbound: Inbound, *, queue_answer: bool, gate: bool = False
+) -> Answer:
     """Act on one reply. ``queue_answer``: put the answer in the outbox (Telegram) rather
-    than only returning it (SMS answers travel back in the webhook's TwiML)."""
+    than only returning it (SMS answers travel back in the webhook's TwiML). ``gate``:
+    count the sender against its limits in the same transaction (an SMS webhook has no
+    earlier door; Telegram updates are counted as they arrive)."""
     reply = parse_reply(inbound.text)
     now = core.clock()
+    try:
+        return await _act(core, inbound, reply, now, queue_answer=queue_answer, gate=gate)
+    except _OverProjectLimit:
+        return await _record_over_project_limit(core, inbound, reply, now, gate=gate)
+
+
+async def _act(
+    core: Core, inbound: Inbound, reply: Reply, now: datetime, *, queue_answer: bool, gate: bool
+) -> Answer:
     async with transaction(core.sessions) as session:
+        if gate and not await count_sender(session, core, inbound.channel, inbound.sender, now):
+            return Answer(Outcome.OVER_LIMIT, "", refused=True)
         # The unique (channel, provider_id) decides here: a repeat finds the first answer.
-        record_id = await claim_row(
-            session,
-            InboundMessage,
-            ("channel", "provider_id"),
-            channel=inbound.channel,
-            provider_id=inbound.provider_id[:64],
-            sender=inbound.sender[:64],
-            body="[code]" if reply.intent is Intent.CODE else inbound.text[:1000],
-            received_at=now,
-        )
+        record_id = await _claim(session, inbound, reply, now)
         if record_id is None:
             return await _repeat_answer(session, inbound)
-        people = list(await queries.people_by_address(session, inbound.channel, inbound.sender))
-        if people and not await inbound_limits.count(
-            session, project_windows(core.limits, people[0].project_id, now)
-        ):
-            result = ReplyResult(Outcome.OVER_LIMIT, NO_ANSWER)
-        else:
-            result = await _respond(core, session, inbound, reply, people, now)
+        people = await reply_lookups.senders(session, inbound.channel, inbound.sender)
+        result = await _respond(core, session, inbound, reply, people, now)
         text = result.text.text(_language(inbound, people))
         if result.outcome is Outcome.UNKNOWN_SENDER and not await inbound_limits.count(
             session,
@@ -75,12 +83,13 @@ async def accept_reply(core: Core, inbound: Inbound, *, queue_answer: bool) -> A
             text = ""  # one answer an hour to a number we do not know
         if inbound.channel == "sms":
             text = fit_sms(text) if text else ""
-        person_id = people[0].id if people else None
-        await session.exec(
-            sa.update(InboundMessage)
-            .where(col(InboundMessage.id) == record_id)
-            .values(outcome=result.outcome, reply_text=text, person_id=person_id)
-        )
+        # Counted last: every reply of the project updates these rows, so each holds
+        # their lock only for its commit. Past the limit, all the reply did is undone.
+        if people and not await inbound_limits.count(
+            session, project_windows(core.limits, people[0].project_id, now)
+        ):
+            raise _OverProjectLimit
+        await _finish(session, record_id, result.outcome, text, people)
         outbox_id = None
         if queue_answer and text:
             row = enqueue(
@@ -91,7 +100,7 @@ async def accept_reply(core: Core, inbound: Inbound, *, queue_answer: bool) -> A
                     text=text,
                     purpose="reply",
                     project_id=people[0].project_id if people else None,
-                    person_id=person_id,
+                    person_id=people[0].id if people else None,
                 ),
                 now=now,
             )
@@ -100,12 +109,56 @@ async def accept_reply(core: Core, inbound: Inbound, *, queue_answer: bool) -> A
         return Answer(outcome=result.outcome, text=text, outbox_id=outbox_id)
 
 
+async def _record_over_project_limit(
+    core: Core, inbound: Inbound, reply: Reply, now: datetime, *, gate: bool
+) -> Answer:
+    """The reply is recorded as past the project's limit, and nothing else happens."""
+    async with transaction(core.sessions) as session:
+        if gate and not await count_sender(session, core, inbound.channel, inbound.sender, now):
+            return Answer(Outcome.OVER_LIMIT, "", refused=True)
+        record_id = await _claim(session, inbound, reply, now)
+        if record_id is None:
+            return await _repeat_answer(session, inbound)
+        people = await reply_lookups.senders(session, inbound.channel, inbound.sender)
+        if people:
+            await inbound_limits.count(
+                session, project_windows(core.limits, people[0].project_id, now)
+            )
+        await _finish(session, record_id, Outcome.OVER_LIMIT, "", people)
+        return Answer(Outcome.OVER_LIMIT, "")
+
+
+async def _claim(
+    session: AsyncSession, inbound: Inbound, reply: Reply, now: datetime
+) -> int | None:
+    return await claim_row(
+        session,
+        InboundMessage,
+        ("channel", "provider_id"),
+        channel=inbound.channel,
+        provider_id=inbound.provider_id[:64],
+        sender=inbound.sender[:64],
+        body="[code]" if reply.intent is Intent.CODE else inbound.text[:1000],
+        received_at=now,
+    )
+
+
+async def _finish(
+    session: AsyncSession, record_id: int, outcome: Outcome, text: str, people: list[Sender]
+) -> None:
+    await (await session.connection()).execute(
+        sa.update(InboundMessage)
+        .where(col(InboundMessage.id) == record_id)
+        .values(outcome=outcome, reply_text=text, person_id=people[0].id if people else None)
+    )
+
+
 async def _repeat_answer(session: AsyncSession, inbound: Inbound) -> Answer:
-    query = select(InboundMessage.outcome, InboundMessage.reply_text).where(
+    query = sa.select(col(InboundMessage.outcome), col(InboundMessage.reply_text)).where(
         col(InboundMessage.channel) == inbound.channel,
         col(InboundMessage.provider_id) == inbound.provider_id[:64],
     )
-    outcome, text = (await session.exec(query)).one()
+    outcome, text = (await (await session.connection()).execute(query)).one()
     return Answer(
         outcome=Outcome(outcome) if outcome else Outcome.DUPLICATE,
         text=text or "",
@@ -116,7 +169,7 @@ async def _repeat_answer(session: AsyncSession, inbound: Inbound) -> Answer:
 NO_ANSWER = Rendered("")
 
 
-def _language(inbound: Inbound, people: list[Person]) -> str:
+def _language(inbound: Inbound, people: list[Sender]) -> str:
     if people:
         return people[0].language
     if inbound.language_hint is not None and inbound.language_hint in LANGUAGES:
@@ -129,7 +182,7 @@ async def _respond(
     session: AsyncSession,
     inbound: Inbound,
     reply: Reply,
-    people: list[Person],
+    people: list[Sender],
     now: datetime,
 ) -> ReplyResult:
     if not people:
@@ -155,12 +208,13 @@ async def _respond(
 
 
 async def _set_sms_opt_out(
-    session: AsyncSession, person: Person, opted_out: bool, channel: str, now: datetime
+    session: AsyncSession, person: Sender, opted_out: bool, channel: str, now: datetime
 ) -> None:
     if person.sms_opted_out == opted_out:
         return
-    person.sms_opted_out = opted_out
-    session.add(person)
+    await (await session.connection()).execute(
+        sa.update(Person).where(col(Person.id) == person.id).values(sms_opted_out=opted_out)
+    )
     audit.record(
         session,
         at=now,

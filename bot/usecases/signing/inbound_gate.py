@@ -5,6 +5,7 @@ thousand messages costs a counter, not a thousand rows and answers."""
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -21,12 +22,18 @@ log = logging.getLogger(__name__)
 
 async def admit_sender(core: Core, channel: str, sender: str) -> bool:
     """Count the message against its sender's limits; False when it is past them."""
-    now = core.clock()
     async with transaction(core.sessions) as session:
-        staff = channel == "telegram" and await _is_staff(session, sender)
-        within = await inbound_limits.count(
-            session, sender_windows(core.limits, channel, sender, now, staff=staff)
-        )
+        return await count_sender(session, core, channel, sender, core.clock())
+
+
+async def count_sender(
+    session: AsyncSession, core: Core, channel: str, sender: str, now: datetime
+) -> bool:
+    """The same, in the caller's transaction (an SMS reply counts in its own)."""
+    staff = channel == "telegram" and await _is_staff(session, sender)
+    within = await inbound_limits.count(
+        session, sender_windows(core.limits, channel, sender, now, staff=staff)
+    )
     if not within:
         log.info("inbound over its sender's limit on %s: counted, not answered", channel)
     return within

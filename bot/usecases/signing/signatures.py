@@ -22,8 +22,9 @@ from bot.core.months import Month
 from bot.core.reply_outcomes import Outcome, ReplyResult
 from bot.core.states import CodeState, SummaryState
 from bot.usecases.context import Core
-from storage import audit, notices, queries
-from storage.tables import MonthlySummary, Person, Signature, SigningCode
+from storage import audit, notices, queries, reply_lookups
+from storage.reply_lookups import Sender
+from storage.tables import MonthlySummary, Signature, SigningCode
 
 
 async def sign_with_code(
@@ -31,41 +32,42 @@ async def sign_with_code(
     session: AsyncSession,
     inbound: Inbound,
     typed: str,
-    people: list[Person],
+    people: list[Sender],
     now: datetime,
 ) -> ReplyResult:
-    person_ids = [p.id for p in people if p.id is not None]
-    codes = await queries.codes_with_summaries(session, person_ids)
-    for code, summary in codes:
-        if code.state not in (CodeState.ACTIVE, CodeState.USED, CodeState.SUPERSEDED):
+    person_ids = [p.id for p in people]
+    codes = await reply_lookups.codes_on_summaries(session, person_ids)
+    connection = await session.connection()
+    for code in codes:
+        if code.code_state not in (CodeState.ACTIVE, CodeState.USED, CodeState.SUPERSEDED):
             continue
-        if not code_matches(core.key, summary.sha256, typed, code.code_hmac):
+        if not code_matches(core.key, code.summary_sha256, typed, code.code_hmac):
             continue
-        month = Month.parse(summary.month).first_day
-        if code.state == CodeState.SUPERSEDED or summary.state == SummaryState.SUPERSEDED:
+        month = Month.parse(code.month).first_day
+        if code.code_state == CodeState.SUPERSEDED or code.summary_state == SummaryState.SUPERSEDED:
             return ReplyResult(Outcome.SUPERSEDED, texts.CODE_SUPERSEDED)
-        if code.state == CodeState.USED:
-            return await _already_signed(core, session, summary)
+        if code.code_state == CodeState.USED:
+            return await _already_signed(core, session, code.summary_id, code.month)
         if code.expires_at <= now:
             return ReplyResult(Outcome.EXPIRED, texts.CODE_EXPIRED)
-        won = await session.exec(
+        won = await connection.execute(
             sa.update(MonthlySummary)
             .where(
-                col(MonthlySummary.id) == summary.id, col(MonthlySummary.state) == SummaryState.SENT
+                col(MonthlySummary.id) == code.summary_id,
+                col(MonthlySummary.state) == SummaryState.SENT,
             )
             .values(state=SummaryState.SIGNED, state_changed_at=now)
         )
         if won.rowcount != 1:
-            return await _already_signed(core, session, summary)
-        await session.exec(
+            return await _already_signed(core, session, code.summary_id, code.month)
+        await connection.execute(
             sa.update(SigningCode)
-            .where(col(SigningCode.id) == code.id)
+            .where(col(SigningCode.id) == code.code_id)
             .values(state=CodeState.USED)
         )
-        assert summary.id is not None
         signature = Signature(
-            summary_id=summary.id,
-            summary_sha256=summary.sha256,
+            summary_id=code.summary_id,
+            summary_sha256=code.summary_sha256,
             channel=inbound.channel,
             sender=inbound.sender,
             provider_message_id=inbound.provider_id[:64],
@@ -74,15 +76,15 @@ async def sign_with_code(
             seal="",
         )
         signature.seal = seal(core.key, evidence_fields(signature))
-        session.add(signature)
+        await connection.execute(sa.insert(Signature).values(signature.model_dump(exclude={"id"})))
         audit.record(
             session,
             at=now,
-            actor=f"person:{_ref(people, summary.person_id)}",
+            actor=f"person:{_ref(people, code.person_id)}",
             action="summary.signed",
-            project_id=summary.project_id,
-            month=summary.month,
-            version=summary.version,
+            project_id=code.project_id,
+            month=code.month,
+            version=code.version,
             receipt=signature.receipt,
         )
         url = core.receipt_url(signature.receipt)
@@ -90,19 +92,20 @@ async def sign_with_code(
             Outcome.SIGNED, texts.signed(month=month, receipt=signature.receipt, receipt_url=url)
         )
 
-    live = [c for c, _ in codes if c.state == CodeState.ACTIVE and c.expires_at > now]
+    live = [c.code_id for c in codes if c.code_state == CodeState.ACTIVE and c.expires_at > now]
     if live:
-        return await _count_wrong_try(session, [c.id for c in live if c.id is not None])
-    if any(c.state == CodeState.ACTIVE for c, _ in codes):
+        return await _count_wrong_try(session, live)
+    if any(c.code_state == CodeState.ACTIVE for c in codes):
         return ReplyResult(Outcome.EXPIRED, texts.CODE_EXPIRED)
-    if codes and codes[0][0].state == CodeState.DEAD:
+    if codes and codes[0].code_state == CodeState.DEAD:
         return ReplyResult(Outcome.DEAD, texts.CODE_DEAD)
     return ReplyResult(Outcome.NOTHING_PENDING, texts.NOTHING_PENDING)
 
 
 async def _count_wrong_try(session: AsyncSession, code_ids: list[int]) -> ReplyResult:
     # One atomic decrement per reply: concurrent wrong replies cannot share a try.
-    await session.exec(
+    connection = await session.connection()
+    await connection.execute(
         sa.update(SigningCode)
         .where(col(SigningCode.id).in_(code_ids), col(SigningCode.state) == CodeState.ACTIVE)
         .values(
@@ -112,34 +115,33 @@ async def _count_wrong_try(session: AsyncSession, code_ids: list[int]) -> ReplyR
             ),
         )
     )
-    left = await session.exec(
-        select(sa.func.max(SigningCode.attempts_left)).where(
+    left = await connection.execute(
+        sa.select(sa.func.max(SigningCode.attempts_left)).where(
             col(SigningCode.id).in_(code_ids), col(SigningCode.state) == CodeState.ACTIVE
         )
     )
-    tries_left = left.one()
+    tries_left = left.scalar_one()
     if not tries_left:
         return ReplyResult(Outcome.DEAD, texts.CODE_DEAD)
     return ReplyResult(Outcome.WRONG_CODE, texts.wrong_code(tries_left=int(tries_left)))
 
 
 async def _already_signed(
-    core: Core, session: AsyncSession, summary: MonthlySummary
+    core: Core, session: AsyncSession, summary_id: int, month_text: str
 ) -> ReplyResult:
-    assert summary.id is not None
-    signature = await queries.signature_for(session, summary.id)
+    signature = await queries.signature_for(session, summary_id)
     if signature is None:  # lost the race to a dispute or a correction
         return ReplyResult(Outcome.NOTHING_PENDING, texts.NOTHING_PENDING)
-    month = Month.parse(summary.month).first_day
+    month = Month.parse(month_text).first_day
     url = core.receipt_url(signature.receipt)
     text = texts.already_signed(month=month, receipt=signature.receipt, receipt_url=url)
     return ReplyResult(Outcome.ALREADY_SIGNED, text)
 
 
 async def dispute(
-    session: AsyncSession, people: list[Person], reason: str | None, now: datetime
+    session: AsyncSession, people: list[Sender], reason: str | None, now: datetime
 ) -> ReplyResult:
-    person_ids = [p.id for p in people if p.id is not None]
+    person_ids = [p.id for p in people]
     pending = (
         await session.exec(
             select(MonthlySummary)
@@ -192,5 +194,5 @@ async def dispute(
     return ReplyResult(Outcome.DISPUTED, texts.disputed(month=month))
 
 
-def _ref(people: list[Person], person_id: int) -> str:
+def _ref(people: list[Sender], person_id: int) -> str:
     return next((p.ref for p in people if p.id == person_id), "?")
