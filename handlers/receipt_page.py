@@ -7,7 +7,8 @@ from html import escape
 from aiohttp import web
 
 from bot.core.evidence import normalize_receipt
-from bot.core.verification import Verification, verify
+from bot.core.verification import Verification
+from bot.usecases.evidence.checking import check
 from handlers.keys import CORE
 from storage.receipts import find_receipt
 
@@ -31,6 +32,8 @@ code{{word-break:break-all}}
 <tr><th>Signed</th><td>{utc} UTC<br>{local} ({zone})</td></tr>
 <tr><th>Channel</th><td>{channel} from {sender}</td></tr>
 <tr><th>Content SHA-256</th><td><code>{sha256}</code></td></tr>
+<tr><th>Seal</th><td>Ed25519, key <code>{key_id}</code>
+(<a href="/.well-known/timesign-keys.json">public keys</a>)</td></tr>
 </table>
 <h2>Signed content</h2>
 <table><tr><th>Activity</th><th>Days</th><th>Hours</th></tr>
@@ -45,12 +48,14 @@ def _hours(minutes: object) -> str:
 
 
 def render_html(v: Verification) -> str:
-    good = v.content_unchanged and v.seal_valid
+    good = v.verified
     verdict = (
-        "Verified: the stored content still hashes to the signed value"
-        " and the evidence seal is intact."
+        "Verified: the stored content still hashes to the signed value, the seal checks"
+        f" under key {escape(v.key_id)}, and every fact below is the one sealed."
         if good
-        else "WARNING: the stored evidence no longer matches what was signed."
+        else "NOT VERIFIED: "
+        + "; ".join(escape(str(problem)) for problem in v.problems)
+        + ". The stored evidence no longer matches what was signed."
     )
     activities = v.content.get("activities", [])
     rows = "\n".join(
@@ -74,6 +79,7 @@ def render_html(v: Verification) -> str:
         channel=escape(v.channel),
         sender=escape(v.sender),
         sha256=escape(v.sha256),
+        key_id=escape(v.key_id),
         rows=rows,
         total=_hours(v.content.get("total_minutes")),
     )
@@ -95,7 +101,7 @@ async def receipt_page(request: web.Request) -> web.Response:
                 text=f'{{"error": "{message}"}}', content_type="application/json"
             )
         raise web.HTTPNotFound(text=message + "\n")
-    verification = verify(record, request.app[CORE].key)
+    verification = await check(request.app[CORE], record)
     if wants_json:
         return web.json_response(verification.as_json())
     return web.Response(text=render_html(verification), content_type="text/html")

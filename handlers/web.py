@@ -11,6 +11,7 @@ from handlers.command_menu import set_command_menus
 from handlers.health import healthz
 from handlers.keys import CONFIG, CORE, DISPATCHER, PUMP, TELEGRAM
 from handlers.metrics_page import metrics_page
+from handlers.public_keys import KEYS_PATH, public_keys
 from handlers.receipt_page import receipt_page
 from handlers.telegram_bot import TelegramApp
 from handlers.telegram_webhook import telegram_webhook
@@ -46,6 +47,7 @@ def create_app(
     app.router.add_post("/webhooks/twilio/sms", inbound_sms)
     app.router.add_post("/webhooks/twilio/status", status_callback)
     app.router.add_get("/r/{receipt}", receipt_page)
+    app.router.add_get(KEYS_PATH, public_keys)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
     return app

@@ -16,7 +16,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.states import CodeState, SummaryState
-from storage.tables import MonthlySummary, Person, SigningCode
+from storage.tables import MonthlySummary, Person, Project, SigningCode
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class CodeOnSummary:
     summary_sha256: str
     summary_state: SummaryState
     project_id: int
+    project_code: str
     person_id: int
     month: str
     version: int
@@ -73,7 +74,8 @@ async def senders(session: AsyncSession, channel: str, address: str) -> list[Sen
         .order_by(col(Person.id))
     )
     rows = (await (await session.connection()).execute(query)).all()
-    return [Sender(*row) for row in rows]  # type: ignore[arg-type]  # ids are never None
+    # Primary keys are typed optional on the models; a row read back always has one.
+    return [Sender(*row) for row in rows]  # type: ignore[arg-type]
 
 
 async def codes_on_summaries(
@@ -90,13 +92,15 @@ async def codes_on_summaries(
             col(MonthlySummary.sha256),
             col(MonthlySummary.state),
             col(MonthlySummary.project_id),
+            col(Project.code),
             col(MonthlySummary.person_id),
             col(MonthlySummary.month),
             col(MonthlySummary.version),
         )
         .join(MonthlySummary, col(MonthlySummary.id) == col(SigningCode.summary_id))
+        .join(Project, col(Project.id) == col(MonthlySummary.project_id))
         .where(col(SigningCode.person_id).in_(person_ids))
         .order_by(col(SigningCode.id).desc())
     )
     rows = (await (await session.connection()).execute(query)).all()
-    return [CodeOnSummary(*row) for row in rows]  # type: ignore[arg-type]  # as above
+    return [CodeOnSummary(*tuple(row)) for row in rows]

@@ -157,7 +157,24 @@ class Signature(SQLModel, table=True):
     provider_message_id: str = Field(max_length=64)
     signed_at: datetime
     receipt: str = Field(max_length=32, unique=True)
-    seal: str = Field(max_length=64)  # HMAC over the evidence fields, detects later edits
+    # Ed25519 over ``statement`` (bot.core.evidence.Statement) by the key ``key_id``;
+    # before public-key seals, an HMAC over a few columns (key id 'hmac-legacy').
+    seal: str = Field(max_length=128)
+    key_id: str = Field(max_length=40, sa_column_kwargs={"server_default": "hmac-legacy"})
+    statement: str | None = Field(default=None, sa_type=sa.Text)
+
+
+class SealKeyRow(SQLModel, table=True):
+    """A retired seal key, listed so that old seals keep verifying; ``vouch`` is its
+    successor's signature over it (bot.core.seal_keys): a row without one is not trusted."""
+
+    __tablename__ = "seal_keys"
+
+    key_id: str = Field(primary_key=True, max_length=40)
+    public_key: str = Field(max_length=64)  # raw Ed25519 public key, base64url
+    vouched_by: str = Field(max_length=40)
+    vouch: str = Field(max_length=128)
+    retired_at: datetime
 
 
 class OutboxMessage(SQLModel, table=True):

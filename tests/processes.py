@@ -19,7 +19,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.stack import PUBLIC_URL, SECRET_KEY, TWILIO_SID, TWILIO_TOKEN
+from tests.stack import PUBLIC_URL, SEAL_KEY, SECRET_KEY, TWILIO_SID, TWILIO_TOKEN
 
 TIMESIGN = str(Path(sys.executable).parent / "timesign")
 
@@ -30,6 +30,7 @@ def process_env(database_url: str, twilio_url: str, **extra: str) -> dict[str, s
         {
             "TIMESIGN_DATABASE_URL": database_url,
             "TIMESIGN_SECRET_KEY": SECRET_KEY,
+            "TIMESIGN_SEAL_KEY": SEAL_KEY,
             "TIMESIGN_PUBLIC_URL": PUBLIC_URL,
             "TIMESIGN_TWILIO_ACCOUNT_SID": TWILIO_SID,
             "TIMESIGN_TWILIO_AUTH_TOKEN": TWILIO_TOKEN,

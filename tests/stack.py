@@ -35,6 +35,11 @@ from storage.tables import OutboxMessage
 # A Tuesday early in November: October is closed, November has begun.
 CURRENT_TIME = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 SECRET_KEY = "test-secret-key-0123456789"
+# The tests' Ed25519 seal key (TIMESIGN_SEAL_KEY); a test key, worthless elsewhere.
+SEAL_KEY = """-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEIH1pGlvWkAzGPVt9jymDp5s5GyGFqemT44jsqJB7aTpn
+-----END PRIVATE KEY-----
+"""
 PUBLIC_URL = "https://timesign.example.org"
 TWILIO_SID = "AC" + "0" * 32
 TWILIO_TOKEN = "twilio-auth-token"
@@ -64,12 +69,18 @@ def clock() -> Clock:
 async def core(database_url: str, clock: Clock) -> AsyncIterator[Core]:
     engine = create_engine(database_url)
     settings = load_settings(
-        {"database_url": database_url, "secret_key": SECRET_KEY, "public_url": PUBLIC_URL}
+        {
+            "database_url": database_url,
+            "secret_key": SECRET_KEY,
+            "seal_key": SEAL_KEY,
+            "public_url": PUBLIC_URL,
+        }
     )
     built = build_core(settings, engine, dev=False, clock=clock)
     yield Core(
         sessions=built.sessions,
         secret_key=built.key,
+        seal_key=built.seal_key,
         clock=clock,
         rng=random.Random(20261103),
         policy=built.policy,
@@ -167,6 +178,7 @@ async def stack(
         {
             "database_url": database_url,
             "secret_key": SECRET_KEY,
+            "seal_key": SEAL_KEY,
             "public_url": PUBLIC_URL,
             "telegram_token": TELEGRAM_TOKEN,
             "admin_telegram_ids": str(SUPERUSER_ID),

@@ -21,6 +21,7 @@ from bot.core.errors import ConfigError
 from bot.core.months import current_month
 from bot.roots.cli import main
 from bot.roots.config import load_settings
+from tests.stack import SEAL_KEY
 
 TIMESIGN = Path(sys.executable).parent / "timesign"
 SECRET_KEY = "s3cret-key-that-must-never-be-printed"
@@ -69,6 +70,7 @@ def sqlite_env(tmp_path: Path) -> dict[str, str]:
     return {
         "TIMESIGN_DATABASE_URL": f"sqlite:///{tmp_path / 'timesign.db'}",
         "TIMESIGN_SECRET_KEY": SECRET_KEY,
+        "TIMESIGN_SEAL_KEY": SEAL_KEY,
     }
 
 

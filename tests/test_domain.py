@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import UTC, date, datetime
 
@@ -9,11 +10,12 @@ import pytest
 
 from bot.core.codes import code_hmac, code_matches, generate_code, normalize_code
 from bot.core.errors import InputError
-from bot.core.evidence import new_receipt, normalize_receipt, seal, seal_matches
+from bot.core.evidence import Statement, new_receipt, normalize_receipt, sealed
 from bot.core.hours import parse_hours
 from bot.core.months import Month, current_month
 from bot.core.phones import mask, to_e164
 from bot.core.replies import Intent, parse_reply
+from bot.core.seal_keys import new_seal_key
 from bot.core.summary import SummaryDocument, WorkedDay, build_summary
 
 KEY = b"k" * 32
@@ -159,11 +161,29 @@ def test_receipts_are_random_and_read_back_however_typed() -> None:
     assert normalize_receipt("../../etc/passwd") is None
 
 
-def test_seal_detects_a_changed_field() -> None:
-    evidence = {"receipt": "TS-1", "sender": "+46701234567"}
-    stamp = seal(KEY, evidence)
-    assert seal_matches(KEY, evidence, stamp)
-    assert not seal_matches(KEY, {**evidence, "sender": "+46700000000"}, stamp)
+def test_a_seal_covers_every_field_of_the_statement() -> None:
+    key = new_seal_key()
+    statement = Statement(
+        project="ESF-1",
+        person_ref="P-0001",
+        person_name="Anna Berg",
+        month="2026-10",
+        version=1,
+        summary_sha256="ab" * 32,
+        channel="sms",
+        sender="+46701234567",
+        provider_message_id="SM1",
+        signed_at=datetime(2026, 11, 3, 9, 0, tzinfo=UTC),
+        receipt="TS-1",
+        key_id=key.key_id,
+    )
+    text, seal = sealed(statement, key)
+    assert Statement.parse(text) == statement
+    assert key.public.verify(text.encode(), seal)
+    for field, value in (("person_name", "Someone"), ("version", 2), ("sender", "+4670")):
+        changed = dataclasses.replace(statement, **{field: value})
+        assert not key.public.verify(changed.canonical(), seal)
+    assert Statement.parse('{"type": "other"}') is None and Statement.parse("{") is None
 
 
 def test_phones_are_stored_as_e164_and_masked_in_output() -> None:

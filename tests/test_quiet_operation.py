@@ -29,6 +29,7 @@ from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.twilio_api import FakeTwilio
 from tests.processes import free_port, process_env, start, wait_healthy
 from tests.stack import (
+    SEAL_KEY,
     SECRET_KEY,
     TELEGRAM_TOKEN,
     TWILIO_TOKEN,
@@ -96,7 +97,9 @@ async def test_the_console_shows_codes_only_with_dev(core: Core, database_url: s
     await seed_project(core)
     await close_month(core, "ESF-1", Month(2026, 10), actor="test")
     codes = await _codes(core)
-    settings = load_settings({"database_url": database_url, "secret_key": SECRET_KEY})
+    settings = load_settings(
+        {"database_url": database_url, "secret_key": SECRET_KEY, "seal_key": SEAL_KEY}
+    )
     printed = io.StringIO()
     runtime = await build_runtime(settings, console=printed, clock=core.clock)
     try:
@@ -112,7 +115,9 @@ async def test_the_dev_console_shows_the_codes(core: Core, database_url: str) ->
     await seed_project(core)
     await close_month(core, "ESF-1", Month(2026, 10), actor="test")
     codes = await _codes(core)
-    settings = load_settings({"database_url": database_url, "secret_key": SECRET_KEY})
+    settings = load_settings(
+        {"database_url": database_url, "secret_key": SECRET_KEY, "seal_key": SEAL_KEY}
+    )
     printed = io.StringIO()
     runtime = await build_runtime(settings, console=printed, clock=core.clock, dev=True)
     try:

@@ -29,7 +29,7 @@ from storage.tables import (
     ScheduledRun,
     SigningCode,
 )
-from tests.stack import CURRENT_TIME, PROJECT, SECRET_KEY, Clock, seed_project
+from tests.stack import CURRENT_TIME, PROJECT, SEAL_KEY, SECRET_KEY, Clock, seed_project
 
 OCTOBER = Month(2026, 10)
 POLICY = ReminderPolicy()
@@ -261,7 +261,9 @@ async def test_scheduled_close_happens_once_with_two_workers_racing(
 async def test_worker_once_at_closes_reminds_and_delivers(core: Core, database_url: str) -> None:
     await seed_project(core)
     await set_project(core, close_day=2, close_time=time(8, 0))
-    settings = load_settings({"database_url": database_url, "secret_key": SECRET_KEY})
+    settings = load_settings(
+        {"database_url": database_url, "secret_key": SECRET_KEY, "seal_key": SEAL_KEY}
+    )
 
     await worker_main(settings, once=True, at=CURRENT_TIME, dev=False)
     messages = await rows(core, OutboxMessage)

@@ -22,6 +22,9 @@ from bot.roots.config import PREFIX, Settings, load_settings
 log = logging.getLogger("timesign")
 
 
+DEV_HELP = "local use: stand in for missing TIMESIGN_SECRET_KEY and TIMESIGN_SEAL_KEY"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="timesign",
@@ -32,14 +35,22 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="web process: webhooks, receipts, health, metrics")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8080")
-    serve.add_argument("--dev", action="store_true", help="allow a missing TIMESIGN_SECRET_KEY")
+    serve.add_argument(
+        "--dev", action="store_true", help="allow missing TIMESIGN_SECRET_KEY and TIMESIGN_SEAL_KEY"
+    )
 
     worker = commands.add_parser(
         "worker", help="scheduled closes, re-sends, reminders and outbox delivery"
     )
     worker.add_argument("--once", action="store_true", help="do what is due, then exit")
     worker.add_argument("--at", type=_iso_time, default=None, help="act as if now were ISO-TIME")
-    worker.add_argument("--dev", action="store_true", help="allow a missing TIMESIGN_SECRET_KEY")
+    worker.add_argument(
+        "--dev", action="store_true", help="allow missing TIMESIGN_SECRET_KEY and TIMESIGN_SEAL_KEY"
+    )
+
+    keys = commands.add_parser("keys", help="the Ed25519 keys that seal evidence")
+    keys.add_argument("action", choices=["new", "rotate", "list"])
+    keys.add_argument("--out", type=Path, default=None, help="file for a new key (owner-only)")
 
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
@@ -59,7 +70,9 @@ def _parser() -> argparse.ArgumentParser:
         help="project code, e.g. ESF-1 (default: $TIMESIGN_PROJECT)",
     )
     admin.add_argument("--yes", action="store_true", help="confirm without asking (close)")
-    admin.add_argument("--dev", action="store_true", help="allow a missing TIMESIGN_SECRET_KEY")
+    admin.add_argument(
+        "--dev", action="store_true", help="allow missing TIMESIGN_SECRET_KEY and TIMESIGN_SEAL_KEY"
+    )
     admin.add_argument("words", nargs=argparse.REMAINDER, help="e.g. close 2026-10")
     return parser
 
@@ -80,6 +93,29 @@ def _upgrade(settings: Settings) -> None:
     _check_sqlite_directory(settings)
     with _database_reachable():
         upgrade(settings.database_url)
+
+
+def _check_keys(settings: Settings, *, dev: bool) -> None:
+    """Both keys, checked before anything starts (``--dev`` stands in for missing ones)."""
+    settings.secret(dev=dev)
+    if not dev:
+        settings.sealer()
+
+
+def _keys(settings: Settings, action: str, out: Path | None) -> int:
+    from bot.roots import keys
+
+    if action == "new":
+        print(keys.new_key(out))
+        return 0
+    _prepare_database(settings)
+    if action == "rotate":
+        if out is None:
+            raise ConfigError("keys rotate writes the new key to a file: give --out FILE.")
+        print(asyncio.run(keys.rotate(settings, out)))
+        return 0
+    print(asyncio.run(keys.list_keys(settings)))
+    return 0
 
 
 def _prepare_database(settings: Settings) -> None:
@@ -162,6 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Absolute: the hint it ends with must open this file from any folder.
             return asyncio.run(run_demo(str(Path(args.database).resolve())))
         settings = load_settings()
+        if args.command == "keys":
+            return _keys(settings, args.action, args.out)
         if args.command == "db":
             _upgrade(settings)
             print("Database is at the latest migration.")
@@ -169,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             from bot.roots.serve import serve
 
-            settings.secret(dev=args.dev)
+            _check_keys(settings, dev=args.dev)
             _prepare_database(settings)
             port = args.port or int(os.environ.get("PORT", "8080"))
             asyncio.run(serve(settings, host=args.host, port=port, dev=args.dev))
@@ -177,7 +215,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "worker":
             from bot.roots.worker import main as worker_main
 
-            settings.secret(dev=args.dev)
+            _check_keys(settings, dev=args.dev)
             _prepare_database(settings)
             return asyncio.run(worker_main(settings, once=args.once, at=args.at, dev=args.dev))
         if args.command == "admin":

@@ -7,6 +7,7 @@ so an operator never has to read a traceback to fix a deployment.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any
@@ -15,6 +16,9 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.errors import ConfigError
+from bot.core.seal_keys import SealKey, SealKeyError, load_seal_key, new_seal_key
+
+log = logging.getLogger(__name__)
 
 PREFIX = "TIMESIGN_"
 DEV_SECRET_KEY = "timesign-dev-key-not-for-production"  # noqa: S105 - only with --dev
@@ -29,6 +33,8 @@ class Settings(BaseSettings):
     # repr=False: a PostgreSQL URL can carry a password.
     database_url: str = Field(default="sqlite+aiosqlite:///timesign.db", repr=False)
     secret_key: SecretStr | None = None
+    # The Ed25519 key that seals evidence: a PEM, or the path of a file holding one.
+    seal_key: SecretStr | None = None
     public_url: str | None = None
     telegram_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
@@ -138,6 +144,25 @@ class Settings(BaseSettings):
         if dev:
             return DEV_SECRET_KEY.encode()
         raise ConfigError(f"{PREFIX}SECRET_KEY is required (or pass --dev for local use).")
+
+    def sealer(self, *, dev: bool = False) -> SealKey:
+        """The key that seals evidence; ``dev`` makes a throwaway one and says so."""
+        if self.seal_key is not None:
+            try:
+                return load_seal_key(self.seal_key.get_secret_value())
+            except SealKeyError as error:
+                raise ConfigError(str(error)) from None
+        if dev:
+            log.warning(
+                "sealing evidence with a throwaway key (--dev): its seals stop verifying "
+                "when this process ends; set %sSEAL_KEY (timesign keys new)",
+                PREFIX,
+            )
+            return new_seal_key()
+        raise ConfigError(
+            f"{PREFIX}SEAL_KEY is required to seal evidence (make one with: timesign keys "
+            "new), or pass --dev for local use."
+        )
 
 
 def _sentence(error: ValidationError) -> str:

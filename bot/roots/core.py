@@ -21,9 +21,11 @@ def build_core(
 ) -> Core:
     """``need_key`` off (the shell): without a secret, only commands that use it refuse."""
     key = settings.secret(dev=dev) if need_key or dev or settings.secret_key else None
+    sealer = settings.sealer(dev=dev) if need_key or dev or settings.seal_key else None
     return Core(
         sessions=session_factory(engine),
         secret_key=key,
+        seal_key=sealer,
         clock=clock,
         policy=SigningPolicy(
             code_digits=settings.code_digits,

@@ -20,13 +20,13 @@ from bot.core.hours import parse_hours
 from bot.core.inbound import Inbound
 from bot.core.months import current_month
 from bot.core.states import Channel
-from bot.core.verification import verify
 from bot.roots.admin import CLI
 from bot.roots.config import load_settings
 from bot.roots.core import build_core
 from bot.roots.wiring import worker_name
 from bot.usecases.closing.month_close import close_month
 from bot.usecases.context import Core, system_clock
+from bot.usecases.evidence.checking import check
 from bot.usecases.recording.hours import record_hours
 from bot.usecases.roster.registry import NewPerson, add_activity, add_person, create_project
 from bot.usecases.signing.conversation import accept_reply
@@ -263,7 +263,7 @@ async def _walk_through(core: Core, dispatcher: Dispatcher, phones: Phones) -> N
     for receipt in dict.fromkeys(receipts):
         record = await find_receipt(core.sessions, receipt)
         assert record is not None
-        v = verify(record, core.key)
+        v = await check(core, record)
         print(
             f"  {v.receipt}: {v.person}, {v.month}, signed {v.signed_at_local:%Y-%m-%d %H:%M %Z} "
             f"over {v.channel} from {v.sender}"

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from bot.core.codes import RandomSource
 from bot.core.errors import ConfigError
 from bot.core.inbound_limits import InboundLimits
+from bot.core.seal_keys import SealKey
 from storage.db import SessionFactory
 
 Clock = Callable[[], datetime]
@@ -38,6 +39,8 @@ class Core:
     policy: SigningPolicy = SigningPolicy()
     public_url: str | None = None
     limits: InboundLimits = field(default_factory=InboundLimits)
+    # None where nothing is sealed or checked (a shell without the key): those refuse.
+    seal_key: SealKey | None = None
 
     @property
     def key(self) -> bytes:
@@ -49,6 +52,16 @@ class Core:
                 "TIMESIGN_SECRET_KEY (or --dev for local use)."
             )
         return self.secret_key
+
+    @property
+    def sealer(self) -> SealKey:
+        """The key that seals evidence and whose public half checks it."""
+        if self.seal_key is None:
+            raise ConfigError(
+                "This command makes or checks evidence seals, so it needs TIMESIGN_SEAL_KEY "
+                "(or --dev for local use)."
+            )
+        return self.seal_key
 
     def receipt_url(self, receipt: str) -> str | None:
         return f"{self.public_url}/r/{receipt}" if self.public_url else None

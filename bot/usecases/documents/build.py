@@ -14,9 +14,9 @@ from bot.core.chat import Attachment
 from bot.core.errors import InputError
 from bot.core.i18n import Message
 from bot.core.months import Month
-from bot.core.verification import verify
 from bot.usecases.context import Core
 from bot.usecases.documents.models import Certificate, MonthExport, PersonMonth, SignatureEvidence
+from bot.usecases.evidence.checking import check
 from bot.usecases.roster.find import find_person
 from storage.month_records import month_entries, month_records
 from storage.receipts import ReceiptRecord
@@ -43,8 +43,8 @@ async def certificate(
     record = records[0]
     evidence = None
     if record.signature is not None:
-        verified = verify(
-            ReceiptRecord(record.signature, record.summary, person, project), core.key
+        verified = await check(
+            core, ReceiptRecord(record.signature, record.summary, person, project)
         )
         evidence = SignatureEvidence(
             signed_at_local=verified.signed_at_local,
@@ -52,7 +52,7 @@ async def certificate(
             sender_masked=verified.sender,
             receipt=verified.receipt,
             receipt_url=core.receipt_url(verified.receipt),
-            seal_valid=verified.seal_valid,
+            seal_valid=verified.verified,  # any disagreement: the certificate says so
             content_unchanged=verified.content_unchanged,
         )
     made = Certificate(

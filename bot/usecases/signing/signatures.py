@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.core import coordinator_notices
 from bot.core import participant_texts as texts
 from bot.core.codes import code_matches
-from bot.core.evidence import evidence_fields, new_receipt, seal
+from bot.core.evidence import Statement, new_receipt, sealed
 from bot.core.inbound import Inbound
 from bot.core.months import Month
 from bot.core.reply_outcomes import Outcome, ReplyResult
@@ -65,31 +65,49 @@ async def sign_with_code(
             .where(col(SigningCode.id) == code.code_id)
             .values(state=CodeState.USED)
         )
-        signature = Signature(
-            summary_id=code.summary_id,
+        person = next(p for p in people if p.id == code.person_id)
+        statement = Statement(
+            project=code.project_code,
+            person_ref=person.ref,
+            person_name=person.name,
+            month=code.month,
+            version=code.version,
             summary_sha256=code.summary_sha256,
             channel=inbound.channel,
             sender=inbound.sender,
             provider_message_id=inbound.provider_id[:64],
             signed_at=now,
             receipt=new_receipt(core.rng),
-            seal="",
+            key_id=core.sealer.key_id,
         )
-        signature.seal = seal(core.key, evidence_fields(signature))
-        await connection.execute(sa.insert(Signature).values(signature.model_dump(exclude={"id"})))
+        text, seal = sealed(statement, core.sealer)
+        await connection.execute(
+            sa.insert(Signature).values(
+                summary_id=code.summary_id,
+                summary_sha256=statement.summary_sha256,
+                channel=statement.channel,
+                sender=statement.sender,
+                provider_message_id=statement.provider_message_id,
+                signed_at=now,
+                receipt=statement.receipt,
+                seal=seal,
+                key_id=statement.key_id,
+                statement=text,
+            )
+        )
         audit.record(
             session,
             at=now,
-            actor=f"person:{_ref(people, code.person_id)}",
+            actor=f"person:{person.ref}",
             action="summary.signed",
             project_id=code.project_id,
             month=code.month,
             version=code.version,
-            receipt=signature.receipt,
+            receipt=statement.receipt,
         )
-        url = core.receipt_url(signature.receipt)
+        url = core.receipt_url(statement.receipt)
         return ReplyResult(
-            Outcome.SIGNED, texts.signed(month=month, receipt=signature.receipt, receipt_url=url)
+            Outcome.SIGNED, texts.signed(month=month, receipt=statement.receipt, receipt_url=url)
         )
 
     live = [c.code_id for c in codes if c.code_state == CodeState.ACTIVE and c.expires_at > now]
@@ -192,7 +210,3 @@ async def dispute(
         buttons=((f"{person.ref} {pending.month}", f"hours show {person.ref} {pending.month}"),),
     )
     return ReplyResult(Outcome.DISPUTED, texts.disputed(month=month))
-
-
-def _ref(people: list[Sender], person_id: int) -> str:
-    return next((p.ref for p in people if p.id == person_id), "?")

@@ -1,0 +1,1 @@
+"""Evidence: sealing keys, checking signatures wherever they are shown."""
