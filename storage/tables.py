@@ -164,6 +164,33 @@ class Signature(SQLModel, table=True):
     statement: str | None = Field(default=None, sa_type=sa.Text)
 
 
+class EvidenceEvent(SQLModel, table=True):
+    """One entry of a project's evidence log (bot.core.evidence_chain): append-only."""
+
+    __tablename__ = "evidence_events"
+    __table_args__ = (sa.UniqueConstraint("project_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="projects.id")
+    seq: int
+    kind: str = Field(max_length=24)
+    at: datetime
+    summary_id: int | None = Field(default=None, index=True)
+    detail: str = Field(sa_type=sa.Text)  # canonical JSON
+    prev_hash: str = Field(max_length=64)
+    hash: str = Field(max_length=64)
+
+
+class EvidenceHead(SQLModel, table=True):
+    """The last entry of a project's chain; appends lock this row, so none fork it."""
+
+    __tablename__ = "evidence_heads"
+
+    project_id: int = Field(primary_key=True, foreign_key="projects.id")
+    seq: int
+    hash: str = Field(max_length=64)
+
+
 class SealKeyRow(SQLModel, table=True):
     """A retired seal key, listed so that old seals keep verifying; ``vouch`` is its
     successor's signature over it (bot.core.seal_keys): a row without one is not trusted."""

@@ -21,7 +21,7 @@ from bot.core.i18n import Message
 from bot.core.phones import to_e164
 from bot.core.suggest import not_a_choice
 from bot.usecases.context import Core
-from storage import audit, queries
+from storage import audit, evidence_log, queries
 from storage.db import transaction
 from storage.tables import Activity, Person, Project
 
@@ -77,6 +77,8 @@ async def create_project(
         )
         session.add(project)
         await session.flush()
+        assert project.id is not None
+        await evidence_log.start_chain(session, project.id)
         audit.record(
             session, at=now, actor=actor, action="project.create", project_id=project.id, code=code
         )
