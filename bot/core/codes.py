@@ -30,7 +30,7 @@ _DATES = (
 )
 # Words that name the code right before it, as our messages do ("Kod 235183, giltig
 # till ..."): a labelled code is taken even when the copied line holds other numbers.
-_LABELS = {"KOD", "KODEN", "KODU", "CODE", "KODE"}
+_LABELS = {"KOD", "KODEN", "KODU", "CODE"}
 MAX_SENTENCE = 160  # characters: a code is looked for in a short sentence, not a letter
 MAX_OTHER_WORDS = 8
 
@@ -66,8 +66,8 @@ def code_in_sentence(text: str, digits: int) -> str | None:
     """The code in a short sentence ("Kod 235183", "my code is 235 183"), else None.
 
     The code is the sentence's one run of digits, of exactly ``digits`` digits, written
-    as one group or in even groups ("235 183", "23 51 83"); a run right after the word "code" (as in
-    our own message's line, copied) may share the sentence with other numbers."""
+    as one group or in even groups ("235 183", "23 51 83"); a run right after the word
+    "code" (our own message's line, copied) may share the sentence with other numbers."""
     if len(text) > MAX_SENTENCE:
         return None
     runs = list(_RUN.finditer(text))
