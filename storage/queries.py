@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -25,6 +26,7 @@ from storage.tables import (
 )
 
 OPEN_STATES = (SummaryState.SENT, SummaryState.SIGNED, SummaryState.DISPUTED)
+CODE_REQUEST = "code_request"  # the outbox purpose of a code a participant asked for
 
 
 async def project_by_code(session: AsyncSession, code: str) -> Project | None:
@@ -244,7 +246,7 @@ async def month_standing(
     session: AsyncSession, project_id: int, month: str, first: date, last: date
 ) -> list[PersonMonth]:
     """Every person with hours in the month or a summary of it, with their newest summary
-    version and that version's newest message, by reference."""
+    version, that version's newest message and how many codes they asked for, by reference."""
     newest: dict[int, MonthlySummary] = {}
     summaries = await session.exec(
         select(MonthlySummary).where(
@@ -270,15 +272,23 @@ async def month_standing(
         ).all()
     )
     deliveries: dict[int, tuple[OutboxState, datetime]] = {}
+    requested: Counter[int] = Counter()
     ids = [s.id for s in newest.values() if s.id is not None]
     messages = await session.exec(
-        select(OutboxMessage.summary_id, OutboxMessage.state, OutboxMessage.created_at)
+        select(
+            OutboxMessage.summary_id,
+            OutboxMessage.state,
+            OutboxMessage.created_at,
+            OutboxMessage.purpose,
+        )
         .where(col(OutboxMessage.summary_id).in_(ids))
         .order_by(col(OutboxMessage.id))
     )
-    for summary_id, state, at in messages.all():
+    for summary_id, state, at, purpose in messages.all():
         if summary_id is not None:
             deliveries[summary_id] = (OutboxState(state), at)
+            if purpose == CODE_REQUEST:
+                requested[summary_id] += 1
     people = await session.exec(
         select(Person.id, Person.ref, Person.name).where(
             col(Person.id).in_(set(newest) | with_hours)
@@ -301,6 +311,7 @@ async def month_standing(
                 delivery_at=delivery[1] if delivery else None,
                 reminders_sent=current.reminders_sent if current else 0,
                 last_reminder_at=current.last_reminder_at if current else None,
+                codes_requested=requested[current.id or 0] if current else 0,
             )
         )
     return sorted(rows, key=lambda row: row.ref)

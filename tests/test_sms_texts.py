@@ -10,7 +10,8 @@ import pytest
 
 from bot.core import participant_texts as texts
 from bot.core.code_box import CODE_MARKER
-from bot.core.i18n import LANGUAGES, hours, moment, month_name
+from bot.core.i18n import LANGUAGES, Translatable, hours, moment, month_name
+from bot.core.own_hours import MonthState, OwnMonth
 from bot.core.sms_segments import MAX_SEGMENTS, fit_sms, is_gsm7, segment_count
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -135,6 +136,28 @@ def test_thousands_of_hours_keep_a_plain_space_or_comma() -> None:
     assert hours("pl", 1234 * 60 + 30) == "1 234,5 h"
 
 
+def own_hours_sms(lines: list[tuple[str, int]]) -> Translatable:
+    """HOURS over SMS: this month so far and a signed last month, as the reply builds it."""
+    months = [
+        OwnMonth(date(2026, 11, 1), True, tuple(lines), MonthState.OPEN),
+        OwnMonth(date(2026, 10, 1), False, tuple(lines), MonthState.SIGNED, "TS-3WQY-4N0A-D1KX"),
+    ]
+    return texts.own_hours([("Jobbsteget Malmö", months)], sms=True)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_own_hours_sms_shows_each_activity_when_it_fits(language: str) -> None:
+    full = fit_sms(own_hours_sms(THREE_ACTIVITIES).text(language))
+    brief = fit_sms(own_hours_sms(THREE_ACTIVITIES * 3).text(language))
+
+    assert all(name in full for name, _ in THREE_ACTIVITIES)
+    assert "TS-3WQY-4N0A-D1KX" in full and "TS-3WQY-4N0A-D1KX" in brief
+    assert not any(name in brief for name, _ in THREE_ACTIVITIES)
+    assert "645 h" in brief  # the month's total, three times 215 h
+    if language != "pl":
+        assert is_gsm7(full) and is_gsm7(brief)
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_participant_answers_fit_the_segment_budget(language: str) -> None:
     month = date(2026, 10, 1)
@@ -152,6 +175,17 @@ def test_participant_answers_fit_the_segment_budget(language: str) -> None:
         texts.HELP,
         texts.UNKNOWN_SENDER,
         texts.NOT_UNDERSTOOD,
+        texts.new_code_sent(month=month),
+        texts.code_still_valid(month=month, expires_at=datetime(2026, 11, 6, 10, tzinfo=STOCKHOLM)),
+        texts.code_limit_reached(
+            month=month, issued=3, next_at=datetime(2026, 11, 4, 10, tzinfo=STOCKHOLM)
+        ),
+        texts.CANNOT_REACH,
+        texts.which_month_to_dispute([month, date(2026, 9, 1), date(2026, 8, 1)]),
+        texts.which_month_for_a_code([month, date(2026, 9, 1)]),
+        texts.month_not_waiting(date(2026, 8, 1), [month, date(2026, 9, 1)]),
+        own_hours_sms(THREE_ACTIVITIES),
+        own_hours_sms(THREE_ACTIVITIES * 3),  # too long per activity: totals only
     ]
     answers = [answer.text(language) for answer in answers]
 

@@ -27,6 +27,7 @@ from bot.core.suggest import closest, either
 from bot.usecases.context import Core
 from bot.usecases.roster.chat_language import choose_language
 from bot.usecases.roster.grants import use_project
+from bot.usecases.signing.own_hours import own_hours_in_chat
 from storage import audit
 from storage.db import transaction
 from storage.tables import Project
@@ -161,6 +162,11 @@ async def _run(
             return participant_texts.HELP
         role = request.role if request.project else (SUPERUSER if actor.superuser else None)
         return help_text(role, chat=actor.telegram_user_id is not None)
+    if name == "hours" and len(words) == 1 and not request.known and actor.telegram_user_id:
+        # A participant's own hours, as HOURS answers; a private chat's id is its user's.
+        own = await own_hours_in_chat(core, actor.telegram_user_id)
+        if own is not None:
+            return own
     if name == "language":
         if not request.known:
             raise AccessDenied(NO_ACCESS)

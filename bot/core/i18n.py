@@ -116,7 +116,8 @@ class Rendered:
 
 class Plural:
     """A phrase that depends on a count: "1 day", "3 days"; Polish has three forms, which
-    the catalog's plural rule picks. ``n`` is also a placeholder of the phrase."""
+    the catalog's plural rule picks. ``n`` is also a placeholder of the phrase; other
+    ``Translatable`` values are rendered in the same language, as in ``Message``."""
 
     __slots__ = ("plural", "singular", "values")
 
@@ -128,7 +129,12 @@ class Plural:
         n = self.values["n"]
         assert isinstance(n, int)
         chosen = str(catalog(language).ngettext(self.singular, self.plural, n))
-        return chosen % self.values
+        # As in ``Message``: a month name or a moment inside is written the reader's way.
+        values = {
+            name: value.text(language) if isinstance(value, Translatable) else value
+            for name, value in self.values.items()
+        }
+        return chosen % values
 
     def __str__(self) -> str:
         return self.text("en")

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.core.i18n import Hours, Joined, Lines, Message, Moment, MonthName, Plural, Translatable
+from bot.core.own_hours import MonthState, OwnMonth
+from bot.core.sms_segments import MAX_SEGMENTS, fit_sms, segment_count
 
 
 def _summary_block(
@@ -68,7 +70,7 @@ def reminder_without_code(
     hash_prefix: str,
 ) -> Lines:
     """A reminder whose code is still valid (it is only kept hashed, so it is not repeated),
-    or whose code is dead (a coordinator issues a new one)."""
+    or whose code is dead (the person asks for a new one)."""
     block: list[Translatable | str] = [Message("Reminder: not signed yet.")]
     block += _summary_block(project_name, month, lines, total_minutes)
     if expires_at is not None:
@@ -79,7 +81,7 @@ def reminder_without_code(
             )
         )
     else:
-        block.append(Message("Ask your coordinator for a new code."))
+        block.append(Message("Reply NEW CODE for a new code."))
     block.append(f"Ref {hash_prefix}")
     return Lines(block)
 
@@ -119,6 +121,136 @@ DISPUTE_NEEDS_REASON = Message(
 )
 
 
+def _months(months: Sequence[date]) -> str:
+    """Months as they are typed back ("2026-10, 2026-09")."""
+    return ", ".join(f"{month:%Y-%m}" for month in months)
+
+
+def which_month_to_dispute(months: Sequence[date]) -> Message:
+    return Message(
+        "You have more than one month waiting: %(months)s. Reply NO, the month and what "
+        "is wrong, e.g. NO %(month)s I was ill on the 14th.",
+        months=_months(months),
+        month=f"{months[0]:%Y-%m}",
+    )
+
+
+def which_month_for_a_code(months: Sequence[date]) -> Message:
+    return Message(
+        "More than one month needs a new code: %(months)s. Reply NEW CODE and the month, "
+        "e.g. NEW CODE %(month)s.",
+        months=_months(months),
+        month=f"{months[0]:%Y-%m}",
+    )
+
+
+def month_not_waiting(month: date, waiting: Sequence[date]) -> Message:
+    return Message(
+        "%(month)s is not waiting for your signature; these months are: %(months)s.",
+        month=MonthName(month),
+        months=_months(waiting),
+    )
+
+
+def new_code_sent(*, month: date) -> Message:
+    return Message(
+        "A new code for %(month)s is on its way in a separate message; the old one no "
+        "longer works.",
+        month=MonthName(month),
+    )
+
+
+def code_still_valid(*, month: date, expires_at: datetime) -> Message:
+    return Message(
+        "Your code for %(month)s is still valid until %(expires)s; reply with it to sign.",
+        month=MonthName(month),
+        expires=Moment(expires_at),
+    )
+
+
+def code_limit_reached(*, month: date, issued: int, next_at: datetime) -> Plural:
+    return Plural(
+        "You have had %(n)s code for %(month)s in the last 24 hours; "
+        "the next is possible from %(at)s.",
+        "You have had %(n)s codes for %(month)s in the last 24 hours; "
+        "the next is possible from %(at)s.",
+        n=issued,
+        month=MonthName(month),
+        at=Moment(next_at),
+    )
+
+
+CANNOT_REACH = Message(
+    "We cannot send you a new code while SMS is off for your number. Reply START to turn "
+    "it on again, or ask your coordinator."
+)
+
+
+def _own_month_head(month: OwnMonth) -> Message:
+    name = MonthName(month.month)
+    match month.state:
+        case MonthState.SIGNED:
+            return Message(
+                "%(month)s, signed, receipt %(receipt)s:", month=name, receipt=month.receipt
+            )
+        case MonthState.DISPUTED:
+            return Message("%(month)s, disputed:", month=name)
+        case MonthState.SENT:
+            return Message("%(month)s, sent to you, not signed yet:", month=name)
+        case _ if month.current:
+            return Message("%(month)s so far, open:", month=name)
+        case _:
+            return Message("%(month)s, open, not sent for signing yet:", month=name)
+
+
+def _own_month(month: OwnMonth) -> list[Translatable | str]:
+    if not month.lines:
+        return [Joined([_own_month_head(month), " ", Message("No hours recorded.")])]
+    block: list[Translatable | str] = [_own_month_head(month)]
+    block += [Joined([name, " ", Hours(minutes)]) for name, minutes in month.lines]
+    block.append(Message("Total %(hours)s", hours=Hours(month.total_minutes)))
+    return block
+
+
+def _own_month_brief(month: OwnMonth) -> Translatable:
+    if not month.lines:
+        return Joined([_own_month_head(month), " ", Message("No hours recorded.")])
+    return Joined(
+        [_own_month_head(month), " ", Message("Total %(hours)s", hours=Hours(month.total_minutes))]
+    )
+
+
+class _FirstThatFits:
+    """The full text when its SMS keeps to the segment budget, else the brief one."""
+
+    __slots__ = ("brief", "full")
+
+    def __init__(self, full: Translatable, brief: Translatable) -> None:
+        self.full, self.brief = full, brief
+
+    def text(self, language: str) -> str:
+        full = self.full.text(language)
+        if segment_count(fit_sms(full)) <= MAX_SEGMENTS:
+            return full
+        return self.brief.text(language)
+
+
+def own_hours(projects: Sequence[tuple[str, Sequence[OwnMonth]]], *, sms: bool) -> Translatable:
+    """Each project's months (newest first); in an SMS only totals when per activity
+    would not fit."""
+    full: list[Translatable | str] = []
+    brief: list[Translatable | str] = []
+    for project_name, months in projects:
+        full.append(project_name)
+        brief.append(project_name)
+        for month in months:
+            full += _own_month(month)
+            brief.append(_own_month_brief(month))
+    if any(m.state is MonthState.SENT for _, months in projects for m in months):
+        full.append(Message("Reply with your code to sign, or NEW CODE for a new one."))
+    return _FirstThatFits(Lines(full), Lines(brief)) if sms else Lines(full)
+
+
 def wrong_code(*, tries_left: int) -> Plural:
     return Plural(
         "Wrong code. You have %(n)d try left.",
@@ -128,10 +260,9 @@ def wrong_code(*, tries_left: int) -> Plural:
 
 
 CODE_DEAD = Message(
-    "The code can no longer be used after too many wrong tries. "
-    "Your coordinator can send you a new one."
+    "The code can no longer be used after too many wrong tries. Reply NEW CODE for a new one."
 )
-CODE_EXPIRED = Message("The code has expired. Your coordinator or a reminder will send a new one.")
+CODE_EXPIRED = Message("The code has expired. Reply NEW CODE for a new one.")
 CODE_SUPERSEDED = Message(
     "Your hours were corrected and sent again. Please use the code in the newest message."
 )
@@ -141,11 +272,13 @@ UNKNOWN_SENDER = Message(
     "please contact your coordinator."
 )
 NOT_UNDERSTOOD = Message(
-    "Sorry, I did not understand. Reply with your code to sign, NO and a reason to object, or HELP."
+    "Sorry, I did not understand. Reply with your code to sign, NO and a reason to object, "
+    "HOURS to see your hours, or HELP."
 )
 HELP = Message(
     "To sign your hours, reply with the code from our message. If something "
-    "is wrong, reply NO and what is wrong. STOP ends SMS, START resumes."
+    "is wrong, reply NO and what is wrong. HOURS shows your hours, NEW CODE "
+    "sends a new code. STOP ends SMS, START resumes."
 )
 OPTED_OUT = Message("You will get no more SMS from us. Reply START to resume.")
 OPTED_IN = Message("Welcome back, SMS messages are on again.")

@@ -19,6 +19,12 @@ class Outcome(StrEnum):
     NOTHING_PENDING = "nothing_pending"
     DISPUTED = "disputed"
     DISPUTE_NEEDS_REASON = "dispute_needs_reason"
+    WHICH_MONTH = "which_month"  # more than one month open, or one not open named: asked
+    HOURS = "hours"
+    NEW_CODE_SENT = "new_code_sent"
+    CODE_STILL_VALID = "code_still_valid"
+    CODE_LIMIT_REACHED = "code_limit_reached"
+    CANNOT_REACH = "cannot_reach"  # a new code was asked for, but no channel reaches them
     HELP = "help"
     OPTED_OUT = "opted_out"
     OPTED_IN = "opted_in"

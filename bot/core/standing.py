@@ -48,6 +48,7 @@ class PersonMonth:
     delivery_at: datetime | None
     reminders_sent: int = 0
     last_reminder_at: datetime | None = None
+    codes_requested: int = 0  # new codes the person asked for (NEW CODE) for that version
 
 
 def standing_of(month: PersonMonth) -> Standing | None:

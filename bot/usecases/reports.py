@@ -175,13 +175,21 @@ def _unsigned_line(row: PersonMonth, standing: Standing) -> Translatable:
         if row.last_reminder_at
         else Message(", no reminder yet")
     )
-    return Message(
+    line = Message(
         "%(who)s: summary of %(day)s, message %(delivery)s%(reminded)s",
         who=who,
         day=_day(row.summary_at),
         delivery=delivery,
         reminded=reminded,
     )
+    if not row.codes_requested:
+        return line
+    asked = Plural(
+        ", asked for %(n)s new code",
+        ", asked for %(n)s new codes",
+        n=row.codes_requested,
+    )
+    return Joined([line, asked])
 
 
 async def unsigned(core: Core, project: Project, month: Month) -> tuple[Translatable, list[str]]:

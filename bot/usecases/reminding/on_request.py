@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.errors import InputError
 from bot.core.i18n import Message, Plural, Translatable
 from bot.core.months import Month, current_month
 from bot.core.routing import unreachable_reason
 from bot.core.states import SummaryState
-from bot.usecases.closing.codes import issue_code
 from bot.usecases.context import Core
-from bot.usecases.reminding.reminders import remind_one, supersede_codes
+from bot.usecases.reminding.new_codes import CodeLimit, code_limit_reached, replace_code
+from bot.usecases.reminding.reminders import remind_one
 from bot.usecases.roster.find import find_person
-from storage import audit, queries
+from storage import queries
 from storage.db import transaction
-from storage.outbox import enqueue
-from storage.tables import MonthlySummary, Project, SigningCode
+from storage.tables import MonthlySummary, Project
 
 
 async def _project(core: Core, project_code: str) -> Project:
@@ -101,10 +98,12 @@ async def reissue(
             )
         if summary.state != SummaryState.SENT:
             raise InputError(_already(summary.state, who, str(month)))
-        await _within_daily_codes(core, session, summary, project, who, now)
-        await supersede_codes(session, summary)
-        signing_code, outgoing = issue_code(core, project, person, summary, now, purpose="reissue")
-        if outgoing is None:
+        limit = await code_limit_reached(core, session, summary.id or 0, now)
+        if limit is not None:
+            raise InputError(_limit_reached(limit, who, summary.month, project.time_zone))
+        if not await replace_code(
+            core, session, project, person, summary, now, purpose="reissue", actor=actor
+        ):
             raise InputError(
                 Message(
                     "%(who)s cannot be reached (%(reason)s); "
@@ -113,17 +112,6 @@ async def reissue(
                     reason=unreachable_reason(person),
                 )
             )
-        session.add(signing_code)
-        enqueue(session, outgoing, now=now)
-        audit.record(
-            session,
-            at=now,
-            actor=actor,
-            action="code.reissued",
-            project_id=project.id,
-            person=person.ref,
-            month=str(month),
-        )
     return Message(
         "A new code for %(month)s is on its way to %(who)s; the old one no longer works.",
         month=str(month),
@@ -131,42 +119,16 @@ async def reissue(
     )
 
 
-async def _within_daily_codes(
-    core: Core,
-    session: AsyncSession,
-    summary: MonthlySummary,
-    project: Project,
-    who: str,
-    now: datetime,
-) -> None:
-    """Each code brings fresh guesses; a few new codes a day, whoever asks, keep a
-    guesser from getting endless tries."""
-    limit = core.policy.codes_per_day
-    issued = sorted(
-        (
-            await session.exec(
-                select(SigningCode.created_at).where(
-                    col(SigningCode.summary_id) == summary.id,
-                    col(SigningCode.created_at) > now - timedelta(days=1),
-                )
-            )
-        ).all()
-    )
-    if len(issued) < limit:
-        return
-    next_at = issued[-limit] + timedelta(days=1)
-    next_at = next_at if next_at.tzinfo else next_at.replace(tzinfo=UTC)
-    raise InputError(
-        Plural(
-            "%(who)s has had %(n)s new code for %(month)s in the last 24 hours; "
-            "the next is possible from %(at)s.",
-            "%(who)s has had %(n)s new codes for %(month)s in the last 24 hours; "
-            "the next is possible from %(at)s.",
-            n=len(issued),
-            who=who,
-            month=summary.month,
-            at=next_at.astimezone(ZoneInfo(project.time_zone)).strftime("%Y-%m-%d %H:%M"),
-        )
+def _limit_reached(limit: CodeLimit, who: str, month: str, zone: str) -> Plural:
+    return Plural(
+        "%(who)s has had %(n)s new code for %(month)s in the last 24 hours; "
+        "the next is possible from %(at)s.",
+        "%(who)s has had %(n)s new codes for %(month)s in the last 24 hours; "
+        "the next is possible from %(at)s.",
+        n=limit.issued,
+        who=who,
+        month=month,
+        at=limit.next_at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M"),
     )
 
 

@@ -24,8 +24,11 @@ from bot.core.phones import language_for_number
 from bot.core.replies import Intent, Reply, parse_reply
 from bot.core.reply_outcomes import Outcome, ReplyResult
 from bot.core.sms_segments import fit_sms
+from bot.core.states import Channel
 from bot.usecases.context import Core
+from bot.usecases.signing.code_requests import request_code
 from bot.usecases.signing.inbound_gate import count_sender
+from bot.usecases.signing.own_hours import own_hours
 from bot.usecases.signing.signatures import dispute, sign_with_code
 from storage import audit, inbound_limits, notices, reply_lookups
 from storage.claims import claim_row
@@ -55,7 +58,7 @@ async def accept_reply(
     than only returning it (SMS answers travel back in the webhook's TwiML). ``gate``:
     count the sender against its limits in the same transaction (an SMS webhook has no
     earlier door; Telegram updates are counted as they arrive)."""
-    reply = parse_reply(inbound.text)
+    reply = parse_reply(inbound.text, code_digits=core.policy.code_digits)
     now = core.clock()
     try:
         return await _act(core, inbound, reply, now, queue_answer=queue_answer, gate=gate)
@@ -193,7 +196,12 @@ async def _respond(
             assert reply.code is not None
             return await sign_with_code(core, session, inbound, reply.code, people, now)
         case Intent.DISPUTE:
-            return await dispute(session, people, reply.reason, now)
+            return await dispute(session, people, reply.reason, now, month=reply.month)
+        case Intent.HOURS:
+            sms = inbound.channel == Channel.SMS
+            return ReplyResult(Outcome.HOURS, await own_hours(session, people, now, sms=sms))
+        case Intent.NEW_CODE:
+            return await request_code(core, session, people, reply.month, now)
         case Intent.HELP:
             return ReplyResult(Outcome.HELP, texts.HELP)
         case Intent.STOP | Intent.START:

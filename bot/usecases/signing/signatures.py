@@ -157,10 +157,17 @@ async def _already_signed(
 
 
 async def dispute(
-    session: AsyncSession, people: list[Sender], reason: str | None, now: datetime
+    session: AsyncSession,
+    people: list[Sender],
+    reason: str | None,
+    now: datetime,
+    *,
+    month: str | None = None,
 ) -> ReplyResult:
+    """``month``: the month named ("NEJ 2026-10 ..."); with more than one month waiting
+    and none named, the answer asks which, listing them."""
     person_ids = [p.id for p in people]
-    pending = (
+    waiting = (
         await session.exec(
             select(MonthlySummary)
             .where(
@@ -169,9 +176,20 @@ async def dispute(
             )
             .order_by(col(MonthlySummary.month).desc(), col(MonthlySummary.id).desc())
         )
-    ).first()
-    if pending is None:
+    ).all()
+    if not waiting:
         return ReplyResult(Outcome.NOTHING_PENDING, texts.NOTHING_PENDING)
+    months = list(dict.fromkeys(Month.parse(s.month).first_day for s in waiting))
+    if month is not None:
+        named = [s for s in waiting if s.month == month]
+        if not named:
+            text = texts.month_not_waiting(Month.parse(month).first_day, months)
+            return ReplyResult(Outcome.WHICH_MONTH, text)
+        pending = named[0]
+    elif len(months) > 1:
+        return ReplyResult(Outcome.WHICH_MONTH, texts.which_month_to_dispute(months))
+    else:
+        pending = waiting[0]
     if not reason:
         return ReplyResult(Outcome.DISPUTE_NEEDS_REASON, texts.DISPUTE_NEEDS_REASON)
     won = await session.exec(
@@ -198,15 +216,15 @@ async def dispute(
         month=pending.month,
         version=pending.version,
     )
-    month = Month.parse(pending.month).first_day
+    first_day = Month.parse(pending.month).first_day
     await notices.tell_coordinators(
         session,
         pending.project_id,
         coordinator_notices.dispute(
-            person_ref=person.ref, person_name=person.name, month=month, reason=reason
+            person_ref=person.ref, person_name=person.name, month=first_day, reason=reason
         ),
         now=now,
         # Opens the disputed hours, day by day, for a correction.
         buttons=((f"{person.ref} {pending.month}", f"hours show {person.ref} {pending.month}"),),
     )
-    return ReplyResult(Outcome.DISPUTED, texts.disputed(month=month))
+    return ReplyResult(Outcome.DISPUTED, texts.disputed(month=first_day))
