@@ -37,14 +37,16 @@ async def append(session: AsyncSession, project_id: int, events: Sequence[Event]
         .where(col(Project.id) == col(EvidenceHead.project_id))
         .scalar_subquery()
     )
-    moved = (
-        await connection.execute(
-            sa.update(EvidenceHead)
-            .where(col(EvidenceHead.project_id) == project_id)
-            .values(seq=col(EvidenceHead.seq) + len(events))
-            .returning(col(EvidenceHead.seq), col(EvidenceHead.hash), code_of)
-        )
-    ).one()
+    move = (
+        sa.update(EvidenceHead)
+        .where(col(EvidenceHead.project_id) == project_id)
+        .values(seq=col(EvidenceHead.seq) + len(events))
+        .returning(col(EvidenceHead.seq), col(EvidenceHead.hash), code_of)
+    )
+    moved = (await connection.execute(move)).first()
+    if moved is None:  # a project made before its chain could be started
+        await start_chain(session, project_id)
+        moved = (await connection.execute(move)).one()
     new_seq, old_hash, code = moved
     before = Head(new_seq - len(events), old_hash)
     entries = chained(code, before, events)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -32,3 +33,48 @@ async def find_receipt(sessions: SessionFactory, receipt: str) -> ReceiptRecord 
     if row is None:
         return None
     return ReceiptRecord(*row)
+
+
+async def project_receipts(
+    sessions: SessionFactory, project_id: int, *, batch: int = 1000
+) -> AsyncIterator[ReceiptRecord]:
+    """Every signature of a project with its rows, in batches by signature id."""
+    after = 0
+    while True:
+        async with sessions() as session:
+            rows = (
+                await session.exec(
+                    select(Signature, MonthlySummary, Person, Project)
+                    .join(MonthlySummary, col(MonthlySummary.id) == Signature.summary_id)
+                    .join(Person, col(Person.id) == MonthlySummary.person_id)
+                    .join(Project, col(Project.id) == MonthlySummary.project_id)
+                    .where(col(MonthlySummary.project_id) == project_id, col(Signature.id) > after)
+                    .order_by(col(Signature.id))
+                    .limit(batch)
+                )
+            ).all()
+        if not rows:
+            return
+        for row in rows:
+            yield ReceiptRecord(*row)
+        after = rows[-1][0].id or after
+
+
+async def signed_without_signature(
+    sessions: SessionFactory, project_id: int
+) -> list[tuple[str, str, int]]:
+    """(person ref, month, version) of summaries marked signed that no signature backs."""
+    async with sessions() as session:
+        rows = (
+            await session.exec(
+                select(Person.ref, MonthlySummary.month, MonthlySummary.version)
+                .join(Person, col(Person.id) == MonthlySummary.person_id)
+                .outerjoin(Signature, col(Signature.summary_id) == MonthlySummary.id)
+                .where(
+                    col(MonthlySummary.project_id) == project_id,
+                    col(MonthlySummary.state) == "signed",
+                    col(Signature.id).is_(None),
+                )
+            )
+        ).all()
+    return [(ref, month, version) for ref, month, version in rows]

@@ -1,4 +1,4 @@
-"""What one code reply costs the database: one transaction, ten statements.
+"""What one code reply costs the database: one transaction, thirteen statements.
 
 The reply is the hottest path (a municipality's participants answering within the hour
 after a month's close); a statement added to it shows here, not months later as a slow
@@ -21,10 +21,11 @@ from bot.usecases.signing.conversation import accept_reply
 from tests.stack import seed_project
 from tests.test_signing import code_for
 
-STATEMENTS_PER_SIGNATURE = 10
+# Ten to sign, three to append the signature's entry to the project's evidence log.
+STATEMENTS_PER_SIGNATURE = 13
 
 
-async def test_a_signing_reply_is_one_transaction_of_ten_statements(core: Core) -> None:
+async def test_a_signing_reply_is_one_transaction_of_thirteen_statements(core: Core) -> None:
     project = await seed_project(core)
     await close_month(core, "ESF-1", Month(2026, 10), actor="test")
     phone = next(iter(project.people.values()))

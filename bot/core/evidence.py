@@ -63,6 +63,10 @@ class Statement:
     receipt: str
     key_id: str
     method: str = "code"  # a one-time code, typed back over the channel it was sent on
+    # The project's evidence log as it stood with this signature's entry: whoever keeps
+    # this receipt can later tell whether the history before it was rewritten.
+    chain_seq: int | None = None
+    chain_hash: str | None = None
 
     def canonical(self) -> bytes:
         return canonical_json(self.as_json()).encode()
@@ -83,6 +87,8 @@ class Statement:
             "receipt": self.receipt,
             "key_id": self.key_id,
             "method": self.method,
+            "chain_seq": self.chain_seq,
+            "chain_hash": self.chain_hash,
         }
 
     @classmethod
@@ -108,6 +114,8 @@ class Statement:
                 receipt=str(data["receipt"]),
                 key_id=str(data["key_id"]),
                 method=str(data.get("method", "code")),
+                chain_seq=int(data["chain_seq"]) if data.get("chain_seq") is not None else None,
+                chain_hash=str(data["chain_hash"]) if data.get("chain_hash") else None,
             )
         except (KeyError, TypeError, ValueError):
             return None

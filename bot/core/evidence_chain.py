@@ -117,16 +117,23 @@ class Break:
     reason: str
 
 
-def chain_breaks(entries: Iterable[Entry], start: Head | None = None) -> list[Break]:
-    """Every break in entries given in order of ``seq``: a changed entry (its hash), a
-    removed or reordered one (a gap, a wrong previous hash). ``start``: the head before
-    the first entry (a project's whole chain starts at the genesis)."""
-    found: list[Break] = []
-    expected = start or Head(0, GENESIS)
-    for entry in entries:
-        if entry.seq != expected.seq + 1:
-            found.append(Break(entry.seq, f"expected entry {expected.seq + 1}, found {entry.seq}"))
-        elif entry.prev_hash != expected.hash:
+class ChainCheck:
+    """Checks entries one at a time, in order of ``seq``: a chain of any length is walked
+    in batches without holding it. ``start``: the head before the first entry fed (a
+    project's whole chain starts at the genesis)."""
+
+    def __init__(self, start: Head | None = None) -> None:
+        self.expected = start or Head(0, GENESIS)
+
+    def feed(self, entry: Entry) -> list[Break]:
+        """Breaks found at ``entry``: a changed entry (its hash), a removed or reordered
+        one (a gap, a wrong previous hash)."""
+        found: list[Break] = []
+        if entry.seq != self.expected.seq + 1:
+            found.append(
+                Break(entry.seq, f"expected entry {self.expected.seq + 1}, found {entry.seq}")
+            )
+        elif entry.prev_hash != self.expected.hash:
             found.append(Break(entry.seq, "its previous hash is not the hash of the entry before"))
         recomputed = entry_hash(
             entry.project,
@@ -139,5 +146,11 @@ def chain_breaks(entries: Iterable[Entry], start: Head | None = None) -> list[Br
         )
         if recomputed != entry.hash:
             found.append(Break(entry.seq, "its content does not hash to its stored hash"))
-        expected = Head(entry.seq, entry.hash)
-    return found
+        self.expected = Head(entry.seq, entry.hash)  # go on from what is there
+        return found
+
+
+def chain_breaks(entries: Iterable[Entry], start: Head | None = None) -> list[Break]:
+    """Every break in entries given in order of ``seq``."""
+    check = ChainCheck(start)
+    return [found for entry in entries for found in check.feed(entry)]

@@ -52,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_argument("action", choices=["new", "rotate", "list"])
     keys.add_argument("--out", type=Path, default=None, help="file for a new key (owner-only)")
 
+    audit = commands.add_parser("audit", help="check every evidence chain and signature")
+    audit.add_argument("action", choices=["verify"])
+    audit.add_argument("--project", default=None, help="one project's code (default: all)")
+
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
 
@@ -100,6 +104,28 @@ def _check_keys(settings: Settings, *, dev: bool) -> None:
     settings.secret(dev=dev)
     if not dev:
         settings.sealer()
+
+
+def _audit(settings: Settings, project: str | None) -> int:
+    """Prints what it checked and every break; exits 1 when anything is broken."""
+    from bot.roots.core import build_core
+    from bot.usecases.context import system_clock
+    from bot.usecases.evidence.audit import audit
+    from storage.db import create_engine
+
+    _prepare_database(settings)
+
+    async def run() -> bool:
+        engine = create_engine(settings.database_url)
+        try:
+            core = build_core(settings, engine, dev=False, clock=system_clock, need_key=False)
+            report = await audit(core, project)
+        finally:
+            await engine.dispose()
+        print("\n".join(report.lines()))
+        return report.intact
+
+    return 0 if asyncio.run(run()) else 1
 
 
 def _keys(settings: Settings, action: str, out: Path | None) -> int:
@@ -198,6 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             # Absolute: the hint it ends with must open this file from any folder.
             return asyncio.run(run_demo(str(Path(args.database).resolve())))
         settings = load_settings()
+        if args.command == "audit":
+            return _audit(settings, args.project)
         if args.command == "keys":
             return _keys(settings, args.action, args.out)
         if args.command == "db":

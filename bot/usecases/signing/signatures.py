@@ -7,6 +7,7 @@ win (the others see zero rows changed), and signatures are unique per summary.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -17,13 +18,14 @@ from bot.core import coordinator_notices
 from bot.core import participant_texts as texts
 from bot.core.codes import code_matches
 from bot.core.evidence import Statement, new_receipt, sealed
+from bot.core.evidence_chain import Event, EventKind
 from bot.core.inbound import Inbound
 from bot.core.months import Month
 from bot.core.reply_outcomes import Outcome, ReplyResult
 from bot.core.states import CodeState, SummaryState
 from bot.usecases.context import Core
-from storage import audit, notices, queries, reply_lookups
-from storage.reply_lookups import Sender
+from storage import audit, evidence_log, notices, queries, reply_lookups
+from storage.reply_lookups import CodeOnSummary, Sender
 from storage.tables import MonthlySummary, Signature, SigningCode
 
 
@@ -66,6 +68,27 @@ async def sign_with_code(
             .values(state=CodeState.USED)
         )
         person = next(p for p in people if p.id == code.person_id)
+        receipt = new_receipt(core.rng)
+        head = await evidence_log.append(
+            session,
+            code.project_id,
+            [
+                Event(
+                    EventKind.SIGNED,
+                    now,
+                    summary_id=code.summary_id,
+                    detail={
+                        "person": person.ref,
+                        "month": code.month,
+                        "version": code.version,
+                        "sha256": code.summary_sha256,
+                        "receipt": receipt,
+                        "channel": inbound.channel,
+                        "provider_message_id": inbound.provider_id[:64],
+                    },
+                )
+            ],
+        )
         statement = Statement(
             project=code.project_code,
             person_ref=person.ref,
@@ -77,8 +100,10 @@ async def sign_with_code(
             sender=inbound.sender,
             provider_message_id=inbound.provider_id[:64],
             signed_at=now,
-            receipt=new_receipt(core.rng),
+            receipt=receipt,
             key_id=core.sealer.key_id,
+            chain_seq=head.seq,
+            chain_hash=head.hash,
         )
         text, seal = sealed(statement, core.sealer)
         await connection.execute(
@@ -110,9 +135,9 @@ async def sign_with_code(
             Outcome.SIGNED, texts.signed(month=month, receipt=statement.receipt, receipt_url=url)
         )
 
-    live = [c.code_id for c in codes if c.code_state == CodeState.ACTIVE and c.expires_at > now]
+    live = [c for c in codes if c.code_state == CodeState.ACTIVE and c.expires_at > now]
     if live:
-        return await _count_wrong_try(session, live)
+        return await _count_wrong_try(session, live, people, now)
     if any(c.code_state == CodeState.ACTIVE for c in codes):
         return ReplyResult(Outcome.EXPIRED, texts.CODE_EXPIRED)
     if codes and codes[0].code_state == CodeState.DEAD:
@@ -120,8 +145,26 @@ async def sign_with_code(
     return ReplyResult(Outcome.NOTHING_PENDING, texts.NOTHING_PENDING)
 
 
-async def _count_wrong_try(session: AsyncSession, code_ids: list[int]) -> ReplyResult:
+async def _count_wrong_try(
+    session: AsyncSession, live: list[CodeOnSummary], people: list[Sender], now: datetime
+) -> ReplyResult:
     # One atomic decrement per reply: concurrent wrong replies cannot share a try.
+    code_ids = [c.code_id for c in live]
+    for project_id in dict.fromkeys(c.project_id for c in live):
+        tried = [c for c in live if c.project_id == project_id]
+        await evidence_log.append(
+            session,
+            project_id,
+            [
+                Event(
+                    EventKind.WRONG_TRY,
+                    now,
+                    summary_id=c.summary_id,
+                    detail={"person": _ref(people, c.person_id), "month": c.month},
+                )
+                for c in tried
+            ],
+        )
     connection = await session.connection()
     await connection.execute(
         sa.update(SigningCode)
@@ -207,6 +250,26 @@ async def dispute(
         .values(state=CodeState.VOID)
     )
     person = next(p for p in people if p.id == pending.person_id)
+    assert pending.id is not None
+    await evidence_log.append(
+        session,
+        pending.project_id,
+        [
+            Event(
+                EventKind.DISPUTED,
+                now,
+                summary_id=pending.id,
+                # The reason's digest, not its words: the log is never edited, even when
+                # a person is erased, so it holds no one's own text.
+                detail={
+                    "person": person.ref,
+                    "month": pending.month,
+                    "version": pending.version,
+                    "reason_sha256": hashlib.sha256(reason.encode()).hexdigest(),
+                },
+            )
+        ],
+    )
     audit.record(
         session,
         at=now,
@@ -228,3 +291,7 @@ async def dispute(
         buttons=((f"{person.ref} {pending.month}", f"hours show {person.ref} {pending.month}"),),
     )
     return ReplyResult(Outcome.DISPUTED, texts.disputed(month=first_day))
+
+
+def _ref(people: list[Sender], person_id: int) -> str:
+    return next((p.ref for p in people if p.id == person_id), "?")
