@@ -146,17 +146,18 @@ class _Handlers:
     async def _answer(self, chat_id: int, reply: CommandReply) -> None:
         """Queue the answer (paged; buttons ride on the last page) and try it at once.
 
-        A file follows the text as a document, captioned with its name."""
+        A file follows the text as a document, captioned with its name; an answer that
+        is only a file is the document alone, under its own caption."""
         outgoing = [
             Outgoing(channel=Channel.TELEGRAM, address=str(chat_id), text=page, purpose="reply")
-            for page in pages(reply.text)
+            for page in (pages(reply.text) if reply.text or reply.attachment is None else [])
         ]
         if reply.attachment is not None:
             outgoing.append(
                 Outgoing(
                     channel=Channel.TELEGRAM,
                     address=str(chat_id),
-                    text=reply.attachment.name,
+                    text=reply.attachment.caption or reply.attachment.name,
                     purpose="reply",
                     attachment=(reply.attachment.name, reply.attachment.content),
                 )

@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from bot.commands.runner import run_command
@@ -16,7 +18,7 @@ from bot.core.i18n import Message
 from bot.core.list_file import csv_file
 from bot.core.list_pages import CALLBACK_BYTES, MESSAGE_CHARS, render
 from bot.core.listing import Entry, Listing, View
-from bot.roots.admin import CLI
+from bot.roots.admin import CLI, run_admin
 from storage.tables import AuditEvent
 from tests.crowd import unsigned_crowd
 from tests.stack import Stack, next_update_id
@@ -107,6 +109,8 @@ async def test_two_thousand_unsigned_people_are_one_message_turned_in_place(
     await press_on(stack, fake, c, buttons["As a file (CSV)"], message_id)
 
     [document] = [p for p in fake.calls("sendDocument") if str(p["chat_id"]) == str(c)]
+    assert document["caption"] == f"Not signed for 2026-10: {PEOPLE} people"
+    assert len(messages_to(fake, c)) == before + 1  # the document alone, no line before it
     assert document["document"]["filename"] == "unsigned-ESF-1-2026-10.csv"
     rows = list(csv.reader(io.StringIO(document["document"]["content"].decode("utf-8-sig"))))
     assert rows[0][:3] == ["Person", "Name", "State"]
@@ -223,7 +227,9 @@ async def test_a_page_that_cannot_be_edited_comes_as_a_new_message(
     assert "page 2 of" in messages_to(fake, v)[-1]["text"]
 
 
-async def test_the_shell_prints_the_whole_list_and_writes_the_file(stack: Stack) -> None:
+async def test_the_shell_prints_the_whole_list_and_writes_the_file(
+    stack: Stack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     created = await run_command(stack.core, CLI, None, ["project", "new", "ESF-1", "J"])
     assert "created" in created.text
     await unsigned_crowd(stack.core, "ESF-1", 300)
@@ -240,9 +246,15 @@ async def test_the_shell_prints_the_whole_list_and_writes_the_file(stack: Stack)
         "Waiting for a signature (300):",
     ]
     assert len(unsigned.text.splitlines()) == 302
-    assert as_file.attachment is not None
+    assert as_file.attachment is not None and as_file.text == ""
+    assert as_file.attachment.caption == "Not signed for 2026-10: 300 people"
     assert as_file.attachment.name == "unsigned-ESF-1-2026-10.csv"
     assert len(as_file.attachment.content.decode("utf-8-sig").splitlines()) == 301
+    monkeypatch.chdir(tmp_path)
+    printed = await run_admin(stack.settings, "ESF-1", ["unsigned", "2026-10", "file"])
+    written = tmp_path / "unsigned-ESF-1-2026-10.csv"
+    assert printed == f"Not signed for 2026-10: 300 people\n{written}"
+    assert written.read_bytes() == as_file.attachment.content
 
 
 async def test_short_lists_are_one_page_without_a_pager(stack: Stack, fake_telegram: Any) -> None:

@@ -20,6 +20,7 @@ class Attachment:
 
     name: str
     content: bytes
+    caption: str | None = None  # said under the document when the answer says nothing else
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,11 @@ def render(
     first unless another is asked for), in the shell the whole list, or the list as a
     CSV file. Every button's line is pinned to ``project_id``."""
     if view.as_file:
-        attachment = Attachment(listing.file_name, csv_file(listing, language))
-        return CommandReply(_header(listing, language), attachment=attachment)
+        # One message: a line before the document would hold it back a second (the
+        # chat's send slot), so the count rides as its caption.
+        content = csv_file(listing, language)
+        caption = _header(listing, language)
+        return CommandReply("", attachment=Attachment(listing.file_name, content, caption))
     if view.page is None and not chat:
         return CommandReply(_whole(listing, language))
     return _page(listing, language, view.page or 1, project_id)
