@@ -298,6 +298,7 @@ def test_every_page_fits_telegram_whatever_the_names_and_numbers() -> None:
         last = render(listing, "pl", View(page=first.page.count), chat=True, project_id=huge)
         for reply in (first, last):
             assert len(reply.text) <= MESSAGE_CHARS
+            assert len(reply.text.splitlines()) > 3  # entries, whatever the title's length
             assert {label for label, _ in reply.buttons} <= {
                 "« Poprzednia",
                 "Następna »",

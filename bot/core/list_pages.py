@@ -18,9 +18,9 @@ from bot.core.listing import PAST_THE_END, Entry, Listing, View, pin
 
 MESSAGE_CHARS = 4096  # Telegram's limit for a message's text
 PAGE_CHARS = 3800  # a whole page, header and footer included, with room to spare
-LEAST_BODY = 1000  # the entries' share of a page even under a very long title
+LEAST_BODY = 1000  # the entries' share of a page, however long its fixed lines
 PAGE_LINES = 50  # a page one reads without scrolling for long
-LINE_CHARS = 400  # an entry cut in the chat (a long dispute reason); the file holds it whole
+LINE_CHARS = 400  # a line cut in the chat (a long dispute reason); the file holds it whole
 ENTRY_BUTTONS = 50  # entries' buttons on a page; with the pager's 3 under Telegram's 100
 CALLBACK_BYTES = 64  # Telegram's limit for a button's callback data
 
@@ -79,10 +79,10 @@ def _whole(listing: Listing, language: str) -> str:
 
 
 def _page(listing: Listing, language: str, number: int, project_id: int) -> CommandReply:
-    titles = [s.title.text(language) if s.title is not None else None for s in listing.sections]
-    preface = [line.text(language) for line in listing.preface]
-    footer = [line.text(language) for line in listing.footer]
-    widest = _header(listing, language, PAST_THE_END, PAST_THE_END)
+    titles = [_short(s.title.text(language)) if s.title else None for s in listing.sections]
+    preface = [_short(line.text(language)) for line in listing.preface]
+    footer = [_short(line.text(language)) for line in listing.footer]
+    widest = _short(_header(listing, language, PAST_THE_END, PAST_THE_END))
     budget = PAGE_CHARS - sum(len(text) + 1 for text in (widest, *preface, *footer))
     pages = _cut(list(_lines(listing, language)), titles, max(budget, LEAST_BODY))
     if number > len(pages):
@@ -101,7 +101,7 @@ def _page(listing: Listing, language: str, number: int, project_id: int) -> Comm
         if title is not None and (n == 0 or shown[n - 1].section != line.section):
             body.append(title)
         body.append(line.text)
-    header = _header(listing, language, number, len(pages))
+    header = _short(_header(listing, language, number, len(pages)))
     text = "\n".join([header, *preface, *body, *footer])[:MESSAGE_CHARS]
     page = Page(number, len(pages), pin(project_id, listing.command))
     return CommandReply(text, _buttons(shown, page, language, project_id), page=page)
@@ -111,11 +111,14 @@ def _lines(listing: Listing, language: str) -> list[_Line]:
     lines = []
     for n, section in enumerate(listing.sections):
         for entry in section.entries:
-            text = _text(entry, language)
-            if len(text) > LINE_CHARS:
-                text = text[: LINE_CHARS - 1] + "…"
-            lines.append(_Line(n, text, entry))
+            lines.append(_Line(n, _short(_text(entry, language)), entry))
     return lines
+
+
+def _short(text: str) -> str:
+    """A line as a page shows it: cut where it would crowd out the rest (a name or a
+    dispute reason of thousands of characters); the shell and the file keep it whole."""
+    return text if len(text) <= LINE_CHARS else text[: LINE_CHARS - 1] + "…"
 
 
 def _text(entry: Entry, language: str) -> str:
