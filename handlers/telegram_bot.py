@@ -40,6 +40,7 @@ from bot.usecases.signing.linking import link_by_contact, link_by_token
 from handlers import metrics
 from handlers.chat_progress import ChatProgress
 from handlers.telegram_files import NOT_DOWNLOADED, download_capped
+from handlers.telegram_pages import show_in_place
 from notifications.dispatcher import Dispatcher
 from storage.db import transaction
 from storage.inbound import first_delivery
@@ -145,17 +146,18 @@ class _Handlers:
     async def _answer(self, chat_id: int, reply: CommandReply) -> None:
         """Queue the answer (paged; buttons ride on the last page) and try it at once.
 
-        A file follows the text as a document, captioned with its name."""
+        A file follows the text as a document, captioned with its name; an answer that
+        is only a file is the document alone, under its own caption."""
         outgoing = [
             Outgoing(channel=Channel.TELEGRAM, address=str(chat_id), text=page, purpose="reply")
-            for page in pages(reply.text)
+            for page in (pages(reply.text) if reply.text or reply.attachment is None else [])
         ]
         if reply.attachment is not None:
             outgoing.append(
                 Outgoing(
                     channel=Channel.TELEGRAM,
                     address=str(chat_id),
-                    text=reply.attachment.name,
+                    text=reply.attachment.caption or reply.attachment.name,
                     purpose="reply",
                     attachment=(reply.attachment.name, reply.attachment.content),
                 )
@@ -188,26 +190,36 @@ class _Handlers:
         await self._run(update, update.effective_chat.id, message.text)
 
     async def button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        """An inline button runs the command line it carries, with the presser's rights."""
+        """An inline button runs the command line it carries, with the presser's rights.
+
+        A page of a long list takes the place of the pressed message; any other answer
+        comes as a new message."""
         query = update.callback_query
         assert query is not None and update.effective_user is not None
-        await query.answer()  # stops the button's spinner; the answer comes as a message
+        await query.answer()  # stops the button's spinner
         data = query.data if isinstance(query.data, str) else ""
-        await self._run(update, update.effective_user.id, data)
+        chat_id = update.effective_user.id
+        reply = await self._reply(update, chat_id, data)
+        pressed, paged = query.message, reply.page is not None and not reply.refused
+        if pressed is not None and paged and await show_in_place(update.get_bot(), pressed, reply):
+            return
+        await self._answer(chat_id, reply)
 
     async def _run(self, update: Update, chat_id: int, line: str) -> None:
+        await self._answer(chat_id, await self._reply(update, chat_id, line))
+
+    async def _reply(self, update: Update, chat_id: int, line: str) -> CommandReply:
         try:
             actor = self._actor(update)
             progress = ChatProgress(update.get_bot(), chat_id, actor.language or "en")
-            reply = await self._commands.run(
+            return await self._commands.run(
                 actor, line, bot_username=update.get_bot().username, progress=progress
             )
         except Exception:
             # A fault of ours (a database gone away, a bug): the coordinator hears so
             # instead of silence. No update content in the log: it may hold codes or phones.
             log.exception("command in telegram update %s failed", update.update_id)
-            reply = CommandReply(FAILED.text(_language(update)), refused=True)
-        await self._answer(chat_id, reply)
+            return CommandReply(FAILED.text(_language(update)), refused=True)
 
     async def document(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An uploaded attendance list: the command layer checks it before it is fetched."""

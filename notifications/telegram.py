@@ -65,12 +65,16 @@ def classify(error: TelegramError) -> DeliveryError:
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
+def inline_keyboard(buttons: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup:
+    """(label, callback data) pairs, one a row."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data)] for label, data in buttons]
+    )
+
+
 def _markup(envelope: Envelope) -> Markup | None:
     if envelope.buttons:
-        rows = [
-            [InlineKeyboardButton(label, callback_data=data)] for label, data in envelope.buttons
-        ]
-        return InlineKeyboardMarkup(rows)
+        return inline_keyboard(envelope.buttons)
     if envelope.contact_button is not None:
         button = KeyboardButton(envelope.contact_button, request_contact=True)
         return ReplyKeyboardMarkup([[button]], one_time_keyboard=True, resize_keyboard=True)

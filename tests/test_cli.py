@@ -369,7 +369,7 @@ def test_the_shell_speaks_shell_and_asks_before_it_sends(tmp_path: Path) -> None
 
     shown = run_timesign(tmp_path, "admin", "help", env=env).stdout.splitlines()
     assert not any(line.startswith("/") for line in shown)
-    assert "timesign admin --project ESF-9 person list" in shown
+    assert "timesign admin --project ESF-9 person list [page <n>|file]" in shown
     wrong = run_timesign(tmp_path, "admin", "person", "find", "Eva", env=env)
     assert (
         "person has no sub-command 'find'; it has add, deactivate, edit, invite, list or show."

@@ -150,7 +150,8 @@ async def test_lists_and_counts_are_read_in_swedish(stack: Stack, fake_telegram:
 
     listing = await say_in(stack, fake, c, "/unsigned 2026-10", "sv")
     assert listing.startswith(
-        "Inte signerat för 2026-10: 1\nVäntar på signatur (1):\n- P-0001 Eva: sammanställning från "
+        "Inte signerat för 2026-10: 1 person\nVäntar på signatur (1):\n"
+        "- P-0001 Eva: sammanställning från "
     )
     assert listing.endswith(", ingen påminnelse än")
     labels = [row[0]["text"] for row in only_keyboard(fake, c)["inline_keyboard"]]
@@ -158,7 +159,7 @@ async def test_lists_and_counts_are_read_in_swedish(stack: Stack, fake_telegram:
     status = await say_in(stack, fake, VIEWER, "/status 2026-10", "sv")
     assert status.startswith("ESF-1 2026-10: skickade 1, levererade ")
     assert await say_in(stack, fake, VIEWER, "/activity list", "sv") == (
-        "A-001 Kurs (training, 2026-09-01 till 2026-12-31)"
+        "Aktiviteter i ESF-1: 1 aktivitet\nA-001 Kurs (training, 2026-09-01 till 2026-12-31)"
     )
     usage = await say_in(stack, fake, c, "/activity add Kurs", "sv")
     assert usage == (

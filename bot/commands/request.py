@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from bot.core.access import SUPERUSER, Actor, require
+from bot.core.access import NO_ACCESS, SUPERUSER, Actor, require
 from bot.core.chat import Attachment, CommandReply, Progress
 from bot.core.errors import InputError
 from bot.core.i18n import Message, Translatable
+from bot.core.listing import Listing, View
 from bot.usecases.context import Core
 from bot.usecases.roster.chat_language import answer_language
 from storage import queries
@@ -30,6 +31,7 @@ class Request:
     language: str = "en"  # the language answers are written in
     usage: Translatable | str = ""  # the command's syntax, as /help shows it
     progress: Progress | None = None  # told how far a long command has come
+    view: View = field(default_factory=View)  # the page of a long list asked for, or its file
 
     def need(self, role: str, what: Message) -> Project:
         """The chat's project, if the actor's role reaches ``role``; ``what`` names the
@@ -57,14 +59,18 @@ async def open_request(
     *,
     bot_username: str | None = None,
     progress: Progress | None = None,
+    project_id: int | None = None,
 ) -> Request:
     """Who is asking, in which project, with which role, reading which language.
 
     Without a ``project_code``, a Telegram user works on the project their chat chose
-    with ``/project use``."""
+    with ``/project use``; a button's line may name the project it was made in by
+    ``project_id`` instead (``bot.core.listing.pin``)."""
     async with transaction(core.sessions) as session:
         if project_code:
             project = await queries.project_by_code(session, project_code)
+        elif project_id is not None:
+            project = await session.get(Project, project_id)
         elif actor.telegram_user_id is not None:
             project = await queries.chosen_project(session, actor.telegram_user_id)
         else:
@@ -72,6 +78,8 @@ async def open_request(
         language = await answer_language(session, actor, project)
         if project_code and project is None:
             raise InputError(Message("There is no project %(code)s.", code=project_code[:32]))
+        if project_id is not None and (project is None or project.id != project_id):
+            raise InputError(NO_ACCESS)  # a forged button, or one for another project
         role = await queries.role_of(session, project, actor.telegram_user_id)
         known = actor.superuser or (
             actor.telegram_user_id is not None
@@ -101,7 +109,7 @@ class Answer:
         )
 
 
-Handler = Callable[[Request], Awaitable[Translatable | Answer]]
+Handler = Callable[[Request], Awaitable[Translatable | Answer | Listing]]
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,7 @@ class Command:
     usage: Translatable | str  # a Message where the syntax has prose to translate
     role: str  # the least role that may run it; shown by /help
     run: Handler
+    listing: bool = False  # answers with a Listing: takes a trailing "page <n>" or "file"
 
 
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")

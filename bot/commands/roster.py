@@ -8,6 +8,7 @@ from bot.commands.attendance import import_command
 from bot.commands.request import Command, Request, parse_date, take_flag
 from bot.core.hours import parse_hours
 from bot.core.i18n import Hours, Lines, Message, Translatable
+from bot.core.listing import Listing
 from bot.core.months import Month
 from bot.core.suggest import not_a_choice
 from bot.usecases import reports
@@ -46,7 +47,7 @@ async def activity_end(request: Request) -> Translatable:
     )
 
 
-async def person_show(request: Request) -> Translatable:
+async def person_show(request: Request) -> Listing | Translatable:
     project = request.need("viewer", Message("Showing people"))
     if len(request.args) not in (1, 2):
         raise request.usage_error()
@@ -107,7 +108,7 @@ async def person_invite(request: Request) -> Translatable:
     )
 
 
-async def hours_show(request: Request) -> Translatable:
+async def hours_show(request: Request) -> Listing | Translatable:
     project = request.need("viewer", Message("Showing hours"))
     if len(request.args) != 2:
         raise request.usage_error()
@@ -190,8 +191,10 @@ async def activity_add(request: Request) -> Translatable:
     )
 
 
-async def activity_list(request: Request) -> Translatable:
+async def activity_list(request: Request) -> Listing | Translatable:
     project = request.need("viewer", Message("Listing activities"))
+    if request.args:
+        raise request.usage_error()
     return await reports.activities(request.core, project)
 
 
@@ -226,8 +229,10 @@ def _is_word(text: str) -> bool:
     return not any(c.isdigit() for c in text)
 
 
-async def person_list(request: Request) -> Translatable:
+async def person_list(request: Request) -> Listing | Translatable:
     project = request.need("viewer", Message("Listing people"))
+    if request.args:
+        raise request.usage_error()
     return await reports.people(request.core, project)
 
 
@@ -271,11 +276,15 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
     ("activity", "add"): Command(
         "/activity add <name> <kind> <from> <to>", "coordinator", activity_add
     ),
-    ("activity", "list"): Command("/activity list", "viewer", activity_list),
+    ("activity", "list"): Command(
+        "/activity list [page <n>|file]", "viewer", activity_list, listing=True
+    ),
     ("person", "add"): Command(
         "/person add <name> <phone> [participant|staff] [sv|en|pl]", "coordinator", person_add
     ),
-    ("person", "list"): Command("/person list", "viewer", person_list),
+    ("person", "list"): Command(
+        "/person list [page <n>|file]", "viewer", person_list, listing=True
+    ),
     ("hours", None): Command(
         "/hours <person> <activity> <date> <hours> [correction]", "coordinator", hours_record
     ),
@@ -287,7 +296,9 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
     ("activity", "end"): Command(
         "/activity end <activity> <last day>", "coordinator", activity_end
     ),
-    ("person", "show"): Command("/person show <person> [YYYY-MM]", "viewer", person_show),
+    ("person", "show"): Command(
+        "/person show <person> [YYYY-MM]", "viewer", person_show, listing=True
+    ),
     ("person", "edit"): Command(
         "/person edit <person> phone|language|channel <value>", "coordinator", person_edit
     ),
@@ -295,7 +306,9 @@ COMMANDS: dict[tuple[str, str | None], Command] = {
         "/person deactivate <person>", "coordinator", person_deactivate
     ),
     ("person", "invite"): Command("/person invite <person>", "coordinator", person_invite),
-    ("hours", "show"): Command("/hours show <person> <YYYY-MM>", "viewer", hours_show),
+    ("hours", "show"): Command(
+        "/hours show <person> <YYYY-MM> [page <n>|file]", "viewer", hours_show, listing=True
+    ),
     ("hours", "delete"): Command(
         "/hours delete <person> <activity> <date> [correction]", "coordinator", hours_delete
     ),

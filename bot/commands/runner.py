@@ -23,6 +23,8 @@ from bot.core.access import NO_ACCESS, SUPERUSER, AccessDenied, Actor, may
 from bot.core.chat import CommandReply, Progress, Upload
 from bot.core.errors import InputError
 from bot.core.i18n import Lines, Message, Translatable
+from bot.core.list_pages import render
+from bot.core.listing import Listing, View, take_pin, take_view
 from bot.core.suggest import closest, either
 from bot.usecases.context import Core
 from bot.usecases.roster.chat_language import choose_language
@@ -74,11 +76,19 @@ async def run_command(
     project), answered in the actor's language; ``progress`` hears a long one's progress.
 
     A refusal is a ``CommandReply`` with ``refused`` set; access refusals are audited.
+    A line a button carries may start with the id of its project (``@3 unsigned ...``).
     """
     language = actor.language or "en"
     try:
+        words, project_id = take_pin(words)
         request = await open_request(
-            core, actor, project_code, words[2:], bot_username=bot_username, progress=progress
+            core,
+            actor,
+            project_code,
+            words[2:],
+            bot_username=bot_username,
+            progress=progress,
+            project_id=project_id,
         )
         language = request.language
         return await _dispatch(request, words)
@@ -148,6 +158,8 @@ async def _dispatch(request: Request, words: list[str]) -> CommandReply:
             role=None if choosing else request.role,
         )
         raise
+    if isinstance(answer, CommandReply):
+        return answer
     if not isinstance(answer, Answer):
         answer = Answer(answer)
     return answer.render(request.language)
@@ -155,7 +167,7 @@ async def _dispatch(request: Request, words: list[str]) -> CommandReply:
 
 async def _run(
     request: Request, name: str, sub: str | None, words: list[str]
-) -> Translatable | Answer:
+) -> Translatable | Answer | CommandReply:
     core, actor = request.core, request.actor
     if name == "help":
         if not request.known:  # a participant: how to answer our messages
@@ -177,7 +189,19 @@ async def _run(
     if command is None:
         raise _unknown(name, sub)
     args = words[2:] if (name, sub) in COMMANDS else words[1:]
-    return await command.run(replace(request, args=args, usage=command.usage))
+    view = View()
+    if command.listing:
+        args, view = take_view(args)
+    request = replace(request, args=args, usage=command.usage, view=view)
+    answer = await command.run(request)
+    return _shown(request, answer) if isinstance(answer, Listing) else answer
+
+
+def _shown(request: Request, listing: Listing) -> CommandReply:
+    """A long list as the asker asked for it: a page in a chat, all of it in the shell."""
+    assert request.project is not None and request.project.id is not None
+    chat = request.actor.telegram_user_id is not None
+    return render(listing, request.language, request.view, chat=chat, project_id=request.project.id)
 
 
 def _unknown(name: str, sub: str | None) -> InputError:

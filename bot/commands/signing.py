@@ -7,9 +7,10 @@ from bot.core import counts
 from bot.core.access import may
 from bot.core.errors import InputError
 from bot.core.i18n import Hours, Message, Translatable
+from bot.core.listing import Listing
 from bot.core.months import Month, current_month
 from bot.core.states import SummaryState
-from bot.usecases import reports
+from bot.usecases import reports, unsigned_list
 from bot.usecases.closing.month_close import close_month, preview_close
 from bot.usecases.reminding.on_request import reissue, remind_now
 from bot.usecases.reminding.reminders import remind_one
@@ -101,20 +102,15 @@ async def close(request: Request) -> Translatable | Answer:
     return reports.describe_close(report)
 
 
-async def unsigned(request: Request) -> Translatable | Answer:
+async def unsigned(request: Request) -> Listing | Translatable:
     """Who has not signed; in a chat, coordinators get a remind and a new-code button each."""
     project = request.need("viewer", Message("Listing unsigned summaries"))
+    if len(request.args) > 1:
+        raise request.usage_error()
     month = month_or_last(request)
-    text, refs = await reports.unsigned(request.core, project, month)
-    if request.actor.telegram_user_id is None or not may(request.role, "coordinator"):
-        return text
-    buttons: list[tuple[Translatable, str]] = []
-    for ref in refs[:UNSIGNED_BUTTONS]:
-        buttons += [
-            (Message("Remind %(ref)s", ref=ref), f"remind {month} {ref}"),
-            (Message("New code %(ref)s", ref=ref), f"reissue {ref} {month}"),
-        ]
-    return Answer(text, tuple(buttons))
+    chat = request.actor.telegram_user_id is not None
+    actions = chat and may(request.role, "coordinator")
+    return await unsigned_list.unsigned(request.core, project, month, actions=actions)
 
 
 async def status(request: Request) -> Translatable:
@@ -122,12 +118,11 @@ async def status(request: Request) -> Translatable:
     return await reports.status(request.core, project, month_or_last(request))
 
 
-UNSIGNED_BUTTONS = 25  # people with buttons; Telegram allows 100 buttons a message
-
-
 COMMANDS: dict[tuple[str, str | None], Command] = {
     ("close", None): Command("/close <YYYY-MM>", "coordinator", close),
-    ("unsigned", None): Command("/unsigned [YYYY-MM]", "viewer", unsigned),
+    ("unsigned", None): Command(
+        "/unsigned [YYYY-MM] [page <n>|file]", "viewer", unsigned, listing=True
+    ),
     ("status", None): Command("/status [YYYY-MM]", "viewer", status),
     ("remind", None): Command("/remind [YYYY-MM] [person]", "coordinator", remind),
     ("reissue", None): Command("/reissue <person> <YYYY-MM>", "coordinator", new_code),

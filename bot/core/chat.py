@@ -20,6 +20,26 @@ class Attachment:
 
     name: str
     content: bytes
+    caption: str | None = None  # said under the document when the answer says nothing else
+
+
+@dataclass(frozen=True)
+class Page:
+    """Which page of a long list a reply shows (``bot.core.listing``). A button that
+    turns it answers with another page, which the chat shows in place of this one."""
+
+    number: int  # from 1
+    count: int  # pages the list has now
+    command: str  # the command line that makes the list
+
+    def line(self, number: int) -> str:
+        """The command line that makes page ``number``."""
+        return f"{self.command} page {number}"
+
+    @property
+    def file_line(self) -> str:
+        """The command line that sends the whole list as a file."""
+        return f"{self.command} file"
 
 
 @dataclass(frozen=True)
@@ -30,6 +50,7 @@ class CommandReply:
     buttons: tuple[tuple[str, str], ...] = ()
     refused: bool = False  # the command changed nothing; ``text`` says why
     attachment: Attachment | None = None
+    page: Page | None = None  # a page of a long list, in a chat
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeGuard, runtime_checkable
 
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
@@ -71,6 +71,19 @@ class Translatable(Protocol):
     def text(self, language: str) -> str: ...
 
 
+_KINDS: dict[type, bool] = {}
+
+
+def _translatable(value: object) -> TypeGuard[Translatable]:
+    """``isinstance(value, Translatable)``, remembered per type: a protocol check walks the
+    class's attributes each time, and a list of 2 000 people makes tens of thousands."""
+    kind = type(value)
+    known = _KINDS.get(kind)
+    if known is None:
+        known = _KINDS[kind] = isinstance(value, Translatable)
+    return known
+
+
 class Message:
     """A sentence whose reader is not known yet; ``text(language)`` renders it.
 
@@ -86,7 +99,7 @@ class Message:
 
     def text(self, language: str) -> str:
         values = {
-            name: value.text(language) if isinstance(value, Translatable) else value
+            name: value.text(language) if _translatable(value) else value
             for name, value in self.values.items()
         }
         return _translate(language, self.msgid, values)

@@ -1,4 +1,7 @@
-"""Long answers cut into Telegram-sized messages, at line breaks where possible."""
+"""Long answers cut into Telegram-sized messages, at line breaks where possible.
+
+For answers that are no list (an import's warnings, say): lists are one message with
+page buttons instead (``bot.core.list_pages``)."""
 
 from __future__ import annotations
 

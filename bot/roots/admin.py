@@ -126,4 +126,4 @@ def _saved(reply: CommandReply) -> str:
                 reason=error.strerror or type(error).__name__,
             )
         ) from None
-    return f"{reply.text}\n{path}"
+    return f"{reply.text or reply.attachment.caption or ''}\n{path}".lstrip("\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 
@@ -36,6 +37,11 @@ async def serve(settings: Settings, *, host: str, port: int, dev: bool) -> None:
     app = web_app(settings, runtime, telegram)
     runner = web.AppRunner(app)
     await runner.setup()
+    # What is built by now lives as long as the process. Frozen, a full collection no
+    # longer walks it: one triggered by a long answer (/unsigned for 2 000 people makes
+    # tens of thousands of objects) took 100-250 ms instead of 20-50.
+    gc.collect()
+    gc.freeze()
     site = web.TCPSite(runner, host, port)
     await site.start()
     mode = "off" if telegram is None else ("webhook" if settings.public_url else "long polling")

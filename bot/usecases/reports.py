@@ -1,4 +1,4 @@
-"""What coordinators read: lists of activities and people, who has not signed, counts.
+"""What coordinators read: lists of activities, people and hours, counts.
 
 Every function returns sentences for the reader's language; references, dates and command
 words stay as they are, the prose around them is translated.
@@ -7,12 +7,13 @@ words stay as they are, the prose around them is translated.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
 
+from bot.core import counts
 from bot.core.i18n import Hours, Joined, Lines, Message, Plural, Translatable
+from bot.core.listing import Entry, Listing
 from bot.core.months import Month
 from bot.core.phones import mask
-from bot.core.standing import NOT_SIGNED, PersonMonth, Standing, standing_of
+from bot.core.standing import PersonMonth, Standing, standing_of
 from bot.core.states import OutboxState, SummaryState
 from bot.usecases.closing.month_close import CloseReport
 from bot.usecases.context import Core
@@ -21,15 +22,6 @@ from storage import queries
 from storage.tables import Project
 
 NOTHING = Message("Nothing yet.")
-# Outbox states as a coordinator reads them in /unsigned.
-DELIVERY_STATES = {
-    OutboxState.QUEUED: Message("queued"),
-    OutboxState.SENDING: Message("sending"),
-    OutboxState.SENT: Message("sent"),
-    OutboxState.DELIVERED: Message("delivered"),
-    OutboxState.UNDELIVERED: Message("undelivered"),
-    OutboxState.FAILED: Message("failed"),
-}
 
 
 def describe_close(report: CloseReport) -> Lines:
@@ -94,34 +86,71 @@ def _listed(refs: list[str]) -> str:
     return ": " + ", ".join(refs) if len(refs) <= LISTED else ""
 
 
-async def activities(core: Core, project: Project) -> Translatable:
+async def activities(core: Core, project: Project) -> Listing | Translatable:
     assert project.id is not None
     async with core.sessions() as session:
         rows = await queries.activities(session, project.id)
-    lines = [
-        Message(
-            "%(ref)s %(name)s (%(kind)s, %(first)s to %(last)s)",
-            ref=a.ref,
-            name=a.name,
-            kind=a.kind,
-            first=str(a.starts_on),
-            last=str(a.ends_on),
+    if not rows:
+        return NOTHING
+    entries = [
+        Entry(
+            Message(
+                "%(ref)s %(name)s (%(kind)s, %(first)s to %(last)s)",
+                ref=a.ref,
+                name=a.name,
+                kind=a.kind,
+                first=str(a.starts_on),
+                last=str(a.ends_on),
+            ),
+            (a.ref, a.name, a.kind, str(a.starts_on), str(a.ends_on)),
         )
         for a in rows
     ]
-    return Lines(lines) if lines else NOTHING
+    return Listing(
+        title=Message("Activities of %(project)s", project=project.code),
+        count=Plural("%(n)s activity", "%(n)s activities", n=len(rows)),
+        command="activity list",
+        columns=(
+            Message("Activity"),
+            Message("Name"),
+            Message("Kind"),
+            Message("Starts"),
+            Message("Ends"),
+        ),
+        sections=Listing.of(entries),
+        file_name=f"activities-{project.code}.csv",
+    )
 
 
-async def people(core: Core, project: Project) -> Translatable:
+async def people(core: Core, project: Project) -> Listing | Translatable:
     assert project.id is not None
     async with core.sessions() as session:
         rows = await queries.active_people(session, project.id)
-    lines = [
-        f"{p.ref} {p.name} ({p.kind}, {p.language}, {p.channel}"
-        f"{', ' + mask(p.phone) if p.phone else ''})"
+    if not rows:
+        return NOTHING
+    entries = [
+        Entry(
+            f"{p.ref} {p.name} ({p.kind}, {p.language}, {p.channel}"
+            f"{', ' + mask(p.phone) if p.phone else ''})",
+            (p.ref, p.name, p.kind, p.language, p.channel, mask(p.phone) if p.phone else ""),
+        )
         for p in rows
     ]
-    return Lines(lines) if lines else NOTHING
+    return Listing(
+        title=Message("People in %(project)s", project=project.code),
+        count=counts.people(len(rows)),
+        command="person list",
+        columns=(
+            Message("Person"),
+            Message("Name"),
+            Message("Kind"),
+            Message("Language"),
+            Message("Channel"),
+            Message("Phone"),
+        ),
+        sections=Listing.of(entries),
+        file_name=f"people-{project.code}.csv",
+    )
 
 
 async def standings(
@@ -133,87 +162,6 @@ async def standings(
             session, project.id, str(month), month.first_day, month.last_day
         )
     return [(row, standing) for row in rows if (standing := standing_of(row)) is not None]
-
-
-# The groups of /unsigned, in the order a coordinator chases them.
-GROUPS: tuple[tuple[Standing, Message], ...] = (
-    (Standing.DISPUTED, Message("Disputed")),
-    (Standing.DELIVERY_FAILED, Message("The message did not arrive")),
-    (Standing.CORRECTION_NOT_SENT, Message("Corrected, not sent again yet")),
-    (Standing.NOT_SENT, Message("Hours recorded, not sent yet")),
-    (Standing.WAITING, Message("Waiting for a signature")),
-)
-
-
-def _day(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d}" if moment else "?"
-
-
-def _unsigned_line(row: PersonMonth, standing: Standing) -> Translatable:
-    who = f"{row.ref} {row.name}"
-    if standing is Standing.DISPUTED:
-        return Message(
-            "%(who)s, %(day)s: %(reason)s",
-            who=who,
-            day=_day(row.state_changed_at),
-            reason=row.dispute_reason or "",
-        )
-    if standing in (Standing.CORRECTION_NOT_SENT, Standing.NOT_SENT):
-        return Joined([who])
-    delivery: Translatable = (
-        Message("%(state)s %(day)s", state=DELIVERY_STATES[row.delivery], day=_day(row.delivery_at))
-        if row.delivery is not None
-        else Message("no message (cannot be reached)")
-    )
-    reminded: Translatable = (
-        Plural(
-            ", last reminder %(day)s (%(n)s sent)",
-            ", last reminder %(day)s (%(n)s sent)",
-            n=row.reminders_sent,
-            day=_day(row.last_reminder_at),
-        )
-        if row.last_reminder_at
-        else Message(", no reminder yet")
-    )
-    line = Message(
-        "%(who)s: summary of %(day)s, message %(delivery)s%(reminded)s",
-        who=who,
-        day=_day(row.summary_at),
-        delivery=delivery,
-        reminded=reminded,
-    )
-    if not row.codes_requested:
-        return line
-    asked = Plural(
-        ", asked for %(n)s new code",
-        ", asked for %(n)s new codes",
-        n=row.codes_requested,
-    )
-    return Joined([line, asked])
-
-
-async def unsigned(core: Core, project: Project, month: Month) -> tuple[Translatable, list[str]]:
-    """Everyone who has not signed, by group, and the references waiting for a signature
-    (the ones a reminder or a new code can help)."""
-    rows = await standings(core, project, month)
-    open_rows = [(row, standing) for row, standing in rows if standing in NOT_SIGNED]
-    if not open_rows:
-        if rows:
-            return Message("Everyone with hours in %(month)s has signed.", month=str(month)), []
-        return Message("Nobody has hours in %(month)s.", month=str(month)), []
-    lines: list[Translatable | str] = [
-        Message("Not signed for %(month)s: %(count)s", month=str(month), count=len(open_rows))
-    ]
-    for standing, title in GROUPS:
-        group = [row for row, s in open_rows if s is standing]
-        if not group:
-            continue
-        lines.append(Joined([title, f" ({len(group)}):"]))
-        lines += [Joined(["- ", _unsigned_line(row, standing)]) for row in group]
-    if any(s in (Standing.CORRECTION_NOT_SENT, Standing.NOT_SENT) for _, s in open_rows):
-        lines.append(Message("/close %(month)s sends what is not sent yet.", month=str(month)))
-    waiting = [row.ref for row, s in open_rows if s in (Standing.WAITING, Standing.DELIVERY_FAILED)]
-    return Lines(lines), waiting
 
 
 async def status(core: Core, project: Project, month: Month) -> Translatable:
@@ -252,7 +200,9 @@ async def status(core: Core, project: Project, month: Month) -> Translatable:
     )
 
 
-async def person(core: Core, project: Project, text: str, month: Month | None) -> Translatable:
+async def person(
+    core: Core, project: Project, text: str, month: Month | None
+) -> Listing | Translatable:
     """A person's registration and, for a month, their hours per day and activity."""
     async with core.sessions() as session:
         found = await find_person(session, project, text)
@@ -277,15 +227,27 @@ async def person(core: Core, project: Project, text: str, month: Month | None) -
         registration = Joined(head, ", ")
         if month is None:
             return registration
-        lines: list[Translatable | str] = [registration]
         assert found.id is not None
         entries = await queries.person_entries(session, found.id, month.first_day, month.last_day)
-    total = 0
-    for entry, activity in entries:
-        lines.append(Joined([f"{entry.day} {activity.ref} ", Hours(entry.minutes)]))
-        total += entry.minutes
-    if entries:
-        lines.append(Message("%(month)s: %(hours)s in all.", month=str(month), hours=Hours(total)))
-    else:
-        lines.append(Message("No hours in %(month)s.", month=str(month)))
-    return Lines(lines)
+    if not entries:
+        return Lines([registration, Message("No hours in %(month)s.", month=str(month))])
+    days = [
+        Entry(
+            Joined([f"{entry.day} {activity.ref} ", Hours(entry.minutes)]),
+            (str(entry.day), activity.ref, Hours(entry.minutes)),
+        )
+        for entry, activity in entries
+    ]
+    total = sum(entry.minutes for entry, _ in entries)
+    return Listing(
+        title=Message(
+            "%(ref)s %(name)s in %(month)s", ref=found.ref, name=found.name, month=str(month)
+        ),
+        count=Plural("%(n)s recorded day", "%(n)s recorded days", n=len(days)),
+        command=f"hours show {found.ref} {month}",
+        columns=(Message("Date"), Message("Activity"), Message("Hours")),
+        sections=Listing.of(days),
+        file_name=f"hours-{project.code}-{found.ref}-{month}.csv",
+        preface=(registration,),
+        footer=(Message("%(month)s: %(hours)s in all.", month=str(month), hours=Hours(total)),),
+    )

@@ -32,8 +32,11 @@ class FakeTelegram:
     unexpected: list[str] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    # The message_id each sendMessage / sendDocument call was given, by id() of its params.
+    _ids: dict[int, int] = field(default_factory=dict)
     _next: list[Failure] = field(default_factory=list)
     _by_chat: dict[str, list[Failure]] = field(default_factory=dict)
+    _by_method: dict[str, list[Failure]] = field(default_factory=dict)
     _message_id: int = 0
 
     def calls(self, method: str) -> list[dict[str, Any]]:
@@ -42,6 +45,18 @@ class FakeTelegram:
     def texts_to(self, chat_id: int | str) -> list[str]:
         return [
             str(p["text"]) for p in self.calls("sendMessage") if str(p["chat_id"]) == str(chat_id)
+        ]
+
+    def message_id_of(self, params: dict[str, Any]) -> int:
+        """The message_id the fake gave the message sent with ``params`` (from ``calls``)."""
+        return self._ids[id(params)]
+
+    def edits_of(self, chat_id: int | str, message_id: int) -> list[dict[str, Any]]:
+        """Every editMessageText of one message, in order."""
+        return [
+            p
+            for p in self.calls("editMessageText")
+            if str(p.get("chat_id")) == str(chat_id) and int(p["message_id"]) == message_id
         ]
 
     def sent_to(self, chat_id: int | str) -> list[tuple[float, str]]:
@@ -67,6 +82,10 @@ class FakeTelegram:
         times: int = 1000,
     ) -> None:
         self._by_chat[str(chat_id)] = [Failure(status, description, parameters)] * times
+
+    def fail_method(self, method: str, *, status: int, description: str, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` fail (others go through)."""
+        self._by_method[method] = [Failure(status, description)] * times
 
     # Well-known failures, worded as Telegram words them.
     def blocked(self, chat_id: int | str) -> None:
@@ -107,6 +126,8 @@ class FakeTelegram:
             return _fail(self._next.pop(0))
         if self._by_chat.get(chat):
             return _fail(self._by_chat[chat].pop(0))
+        if self._by_method.get(method):
+            return _fail(self._by_method[method].pop(0))
         return web.json_response({"ok": True, "result": handler(params)})
 
     async def _file(self, request: web.Request) -> web.Response:
@@ -126,11 +147,15 @@ class FakeTelegram:
             "supports_inline_queries": False,
         }
 
-    def _message(self, p: dict[str, Any], **extra: Any) -> dict[str, Any]:
-        self._message_id += 1
+    def _message(
+        self, p: dict[str, Any], message_id: int | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        if message_id is None:
+            self._message_id += 1
+            message_id = self._ids[id(p)] = self._message_id
         chat_id = int(p["chat_id"])
         return {
-            "message_id": self._message_id,
+            "message_id": message_id,
             "date": int(time.time()),
             "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "timesign"},
@@ -138,13 +163,7 @@ class FakeTelegram:
         }
 
     def _m_sendMessage(self, p: dict[str, Any]) -> dict[str, Any]:
-        markup = p.get("reply_markup")
-        if isinstance(markup, str):
-            markup = json.loads(markup)
-        extra: dict[str, Any] = {"text": p["text"]}
-        if isinstance(markup, dict) and "inline_keyboard" in markup:
-            extra["reply_markup"] = markup
-        return self._message(p, **extra)
+        return self._message(p, text=p["text"], **_inline_keyboard(p))
 
     def _m_sendDocument(self, p: dict[str, Any]) -> dict[str, Any]:
         doc = p.get("document") or {}
@@ -158,10 +177,17 @@ class FakeTelegram:
         )
 
     def _m_editMessageText(self, p: dict[str, Any]) -> dict[str, Any] | bool:
-        return self._message(p, text=p["text"]) if "chat_id" in p else True
+        """The same message, with its new text (and keyboard), as Telegram answers."""
+        if "chat_id" not in p:
+            return True  # an inline message: Telegram answers just True
+        return self._message(
+            p, message_id=int(p["message_id"]), text=p["text"], **_inline_keyboard(p)
+        )
 
     def _m_editMessageReplyMarkup(self, p: dict[str, Any]) -> dict[str, Any] | bool:
-        return self._message(p, text="") if "chat_id" in p else True
+        if "chat_id" not in p:
+            return True
+        return self._message(p, message_id=int(p["message_id"]), text="", **_inline_keyboard(p))
 
     def _m_getFile(self, p: dict[str, Any]) -> dict[str, Any]:
         path = f"documents/{p['file_id']}"
@@ -191,6 +217,15 @@ class FakeTelegram:
 
     def _m_answerCallbackQuery(self, _p: dict[str, Any]) -> bool:
         return True
+
+
+def _inline_keyboard(p: dict[str, Any]) -> dict[str, Any]:
+    markup = p.get("reply_markup")
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    if isinstance(markup, dict) and "inline_keyboard" in markup:
+        return {"reply_markup": markup}
+    return {}
 
 
 def _fail(failure: Failure) -> web.Response:
