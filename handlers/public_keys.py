@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from bot.core.seal_keys import KEYS_PATH
 from bot.usecases.evidence.checking import ring_of
 from handlers.keys import CORE
 
-KEYS_PATH = "/.well-known/timesign-keys.json"
+__all__ = ["KEYS_PATH", "public_keys"]
 
 
 async def public_keys(request: web.Request) -> web.Response:

@@ -7,8 +7,9 @@ from html import escape
 from aiohttp import web
 
 from bot.core.evidence import normalize_receipt
+from bot.core.evidence_file import HOW_TO_CHECK
 from bot.core.verification import Verification
-from bot.usecases.evidence.checking import check
+from bot.usecases.evidence.checking import check, evidence_file_of
 from handlers.keys import CORE
 from storage.receipts import find_receipt
 
@@ -35,6 +36,9 @@ code{{word-break:break-all}}
 <tr><th>Seal</th><td>Ed25519, key <code>{key_id}</code>
 (<a href="/.well-known/timesign-keys.json">public keys</a>)</td></tr>
 </table>
+<p><a href="?download=evidence" download>Download the evidence file</a> and check it
+without us: <code>timesign verify FILE</code>.</p>
+<p>{how_to_check}</p>
 <h2>Signed content</h2>
 <table><tr><th>Activity</th><th>Days</th><th>Hours</th></tr>
 {rows}
@@ -80,6 +84,7 @@ def render_html(v: Verification) -> str:
         sender=escape(v.sender),
         sha256=escape(v.sha256),
         key_id=escape(v.key_id),
+        how_to_check=escape(HOW_TO_CHECK),
         rows=rows,
         total=_hours(v.content.get("total_minutes")),
     )
@@ -101,7 +106,13 @@ async def receipt_page(request: web.Request) -> web.Response:
                 text=f'{{"error": "{message}"}}', content_type="application/json"
             )
         raise web.HTTPNotFound(text=message + "\n")
-    verification = await check(request.app[CORE], record)
-    if wants_json:
-        return web.json_response(verification.as_json())
+    core = request.app[CORE]
+    verification = await check(core, record)
+    if wants_json or request.query.get("download") == "evidence":
+        body = {**verification.as_json(), **await evidence_file_of(core, record)}
+        headers = {}
+        if not wants_json:
+            name = f"timesign-evidence-{verification.receipt}.json"
+            headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        return web.json_response(body, headers=headers)
     return web.Response(text=render_html(verification), content_type="text/html")

@@ -9,6 +9,7 @@ it appends: move the head, insert the entries, store the new head's hash.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import col
@@ -94,17 +95,7 @@ async def entries(
         async with sessions() as session:
             rows = (
                 await (await session.connection()).execute(
-                    sa.select(
-                        col(Project.code),
-                        col(EvidenceEvent.seq),
-                        col(EvidenceEvent.kind),
-                        col(EvidenceEvent.at),
-                        col(EvidenceEvent.summary_id),
-                        col(EvidenceEvent.detail),
-                        col(EvidenceEvent.prev_hash),
-                        col(EvidenceEvent.hash),
-                    )
-                    .join(Project, col(Project.id) == col(EvidenceEvent.project_id))
+                    _entry_columns()
                     .where(
                         col(EvidenceEvent.project_id) == project_id, col(EvidenceEvent.seq) > after
                     )
@@ -117,3 +108,29 @@ async def entries(
         for row in rows:
             yield Entry(*row)
         after = rows[-1][1]
+
+
+async def summary_entries(sessions: SessionFactory, summary_id: int) -> list[Entry]:
+    """The entries about one summary, in order: what its evidence file carries."""
+    async with sessions() as session:
+        rows = (
+            await (await session.connection()).execute(
+                _entry_columns()
+                .where(col(EvidenceEvent.summary_id) == summary_id)
+                .order_by(col(EvidenceEvent.seq))
+            )
+        ).all()
+    return [Entry(*row) for row in rows]
+
+
+def _entry_columns() -> sa.Select[str, int, str, datetime, int | None, str, str, str]:
+    return sa.select(
+        col(Project.code),
+        col(EvidenceEvent.seq),
+        col(EvidenceEvent.kind),
+        col(EvidenceEvent.at),
+        col(EvidenceEvent.summary_id),
+        col(EvidenceEvent.detail),
+        col(EvidenceEvent.prev_hash),
+        col(EvidenceEvent.hash),
+    ).join(Project, col(Project.id) == col(EvidenceEvent.project_id))

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 ALGORITHM = "Ed25519"
+KEYS_PATH = "/.well-known/timesign-keys.json"  # where a server publishes its ring
 _VOUCH = b"timesign-key-vouch:"
 
 

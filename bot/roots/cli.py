@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     keys.add_argument("action", choices=["new", "rotate", "list"])
     keys.add_argument("--out", type=Path, default=None, help="file for a new key (owner-only)")
 
+    verify = commands.add_parser(
+        "verify", help="check an evidence file with the public keys alone (no database)"
+    )
+    verify.add_argument("file", type=Path)
+    verify.add_argument("--keys", default=None, help="key list file or URL")
+
     audit = commands.add_parser("audit", help="check every evidence chain and signature")
     audit.add_argument("action", choices=["verify"])
     audit.add_argument("--project", default=None, help="one project's code (default: all)")
@@ -223,6 +229,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             # Absolute: the hint it ends with must open this file from any folder.
             return asyncio.run(run_demo(str(Path(args.database).resolve())))
+        if args.command == "verify":
+            from bot.roots.verify import verify_file
+
+            ok, lines = verify_file(args.file, args.keys)
+            print("\n".join(lines))
+            return 0 if ok else 1
         settings = load_settings()
         if args.command == "audit":
             return _audit(settings, args.project)
