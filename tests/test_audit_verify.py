@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -28,7 +29,7 @@ async def reply(core: Core, phone: str, text: str, sid: str) -> Outcome:
 
 
 async def signed_and_argued(core: Core) -> str:
-    """One signature, one wrong try and one dispute: three entries in the log."""
+    """Three codes issued, one signature, one wrong try and one dispute: six entries."""
     receipt, people = await signed_receipt(core)
     assert await reply(core, people["P-0002"], "000000", "SMw") is Outcome.WRONG_CODE
     assert await reply(core, people["P-0003"], "NEJ fel timmar", "SMd") is Outcome.DISPUTED
@@ -39,7 +40,9 @@ async def test_untouched_evidence_is_intact(core: Core) -> None:
     await signed_and_argued(core)
     report = await audit(core)
     assert report.intact, report.breaks
-    assert (report.projects, report.entries, report.signatures) == (1, 3, 1)
+    assert (report.projects, report.entries, report.signatures) == (1, 6, 1)
+    kinds = [e.kind async for e in evidence_log.entries(core.sessions, 1)]
+    assert kinds == ["code_issued"] * 3 + ["signed", "wrong_try", "disputed"]
 
 
 async def test_an_edited_entry_and_a_signed_month_without_a_signature_are_named(
@@ -66,27 +69,33 @@ async def test_an_edited_entry_and_a_signed_month_without_a_signature_are_named(
 async def test_history_rewritten_with_every_hash_recomputed_is_caught_by_the_sealed_head(
     core: Core,
 ) -> None:
-    """The insider deletes the log and writes a new one, hashes and all, without the
-    dispute: every link holds, but the signature's sealed head does not."""
+    """The insider deletes the log and writes it again, hashes and all, with the first
+    entry changed: every link holds, but the signature's sealed head does not."""
     receipt = await signed_and_argued(core)
     async with core.sessions() as session:
         project_id = (
             await (await session.connection()).execute(sa.text("SELECT id FROM projects"))
         ).scalar_one()
+    before = [e async for e in evidence_log.entries(core.sessions, project_id)]
     await run_sql(
         core,
         "DELETE FROM evidence_events; UPDATE evidence_heads SET seq = 0, hash = :g",
         g="0" * 64,
     )
-    async with transaction(core.sessions) as session:
-        await evidence_log.append(
-            session,
-            project_id,
-            [Event(EventKind.SIGNED, core.clock(), detail={"forged": True})],
+    forged = [
+        Event(
+            EventKind(e.kind),
+            e.at,
+            summary_id=e.summary_id,
+            detail={"forged": True} if e.seq == 1 else json.loads(e.detail),
         )
+        for e in before
+    ]
+    async with transaction(core.sessions) as session:
+        await evidence_log.append(session, project_id, forged)
     report = await audit(core)
     assert report.breaks == [
-        f"ESF-1 entry 1: not the entry receipt {receipt} sealed; the history up to it was rewritten"
+        f"ESF-1 entry 4: not the entry receipt {receipt} sealed; the history up to it was rewritten"
     ]
 
 

@@ -119,8 +119,9 @@ from bot.roots.config import load_settings
 from bot.roots.core import build_core
 from bot.usecases.closing.month_close import close_month
 from storage.db import create_engine
+from tests.stack import SEAL_KEY, SECRET_KEY
 url = sys.argv[1]
-settings = load_settings({"database_url": url, "secret_key": "test-secret-key-0123456789"})
+settings = load_settings({"database_url": url, "secret_key": SECRET_KEY, "seal_key": SEAL_KEY})
 core = build_core(settings, create_engine(settings.database_url), dev=False,
                   clock=__import__("bot.usecases.context", fromlist=["x"]).system_clock)
 async def progress(done, total):

@@ -38,7 +38,7 @@ async def test_a_downloaded_evidence_file_verifies_offline(
 ) -> None:
     evidence, keys = await downloaded(stack, fake_twilio, tmp_path)
     data = json.loads(evidence.read_text())
-    assert [entry["kind"] for entry in data["chain"]] == ["signed"]
+    assert [entry["kind"] for entry in data["chain"]] == ["code_issued", "signed"]
     result = run_timesign(tmp_path, "verify", str(evidence), "--keys", str(keys))
     assert result.returncode == 0, output_of(result)
     assert result.stdout.startswith("Verified TS-") and "Person 1 (P-0001)" in result.stdout
@@ -50,12 +50,12 @@ async def test_a_flipped_byte_in_the_document_or_the_log_is_named(
     evidence, keys = await downloaded(stack, fake_twilio, tmp_path)
     data = json.loads(evidence.read_text())
     data["document"] = data["document"].replace("Person 1", "Person 7", 1)
-    data["chain"][0]["detail"] = data["chain"][0]["detail"].replace("P-0001", "P-0007")
+    data["chain"][1]["detail"] = data["chain"][1]["detail"].replace("P-0001", "P-0007")
     evidence.write_text(json.dumps(data))
     result = run_timesign(tmp_path, "verify", str(evidence), "--keys", str(keys))
     assert result.returncode == 1, output_of(result)
     assert "the document does not hash to the signed SHA-256" in result.stdout
-    assert "log entry 1 does not hash to its stored hash" in result.stdout
+    assert "log entry 4 does not hash to its stored hash" in result.stdout
     forged_keys = json.loads(keys.read_text())
     forged_keys["keys"][0]["public_key"] = forged_keys["keys"][0]["public_key"][::-1]
     keys.write_text(json.dumps(forged_keys))

@@ -19,6 +19,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.errors import InputError
+from bot.core.evidence_chain import Event, EventKind
 from bot.core.i18n import Message
 from bot.core.months import Month, current_month
 from bot.core.reminders import next_reminder, policy_of
@@ -28,7 +29,7 @@ from bot.core.summary import build_summary
 from bot.usecases.closing.codes import NewSummary, code_values
 from bot.usecases.closing.resend import take_resend
 from bot.usecases.context import Core
-from storage import audit, close_batches, close_runs, queries
+from storage import audit, close_batches, close_runs, evidence_log, queries
 from storage.claims import claim_row
 from storage.db import transaction
 from storage.outbox import Outgoing, enqueue_many
@@ -290,6 +291,23 @@ class _Plan:
                 report.sent.append(person.ref)
         await close_batches.insert_codes(session, codes)
         await enqueue_many(session, messages, now=now)
+        superseded = [Event(EventKind.SUPERSEDED, now, summary_id=sid) for sid in retired]
+        issued = [
+            Event(
+                EventKind.CODE_ISSUED,
+                now,
+                summary_id=summary_id,
+                detail={
+                    "person": person.ref,
+                    "month": row["month"],
+                    "version": row["version"],
+                    "sha256": row["sha256"],
+                },
+            )
+            for (person, row, _), summary_id in zip(fresh, summary_ids, strict=True)
+        ]
+        if superseded or issued:
+            await evidence_log.append(session, project.id, superseded + issued)
 
 
 async def resume_interrupted_closes(core: Core) -> list[CloseReport]:

@@ -15,11 +15,12 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.evidence_chain import Event, EventKind
 from bot.core.months import Month
 from bot.core.reminders import next_allowed, policy_of
 from bot.core.states import CodeState, SummaryState
 from bot.usecases.context import Core
-from storage import queries
+from storage import evidence_log, queries
 from storage.db import dialect_insert
 from storage.tables import MonthlySummary, Person, Project, Resend, SigningCode
 
@@ -41,6 +42,11 @@ async def supersede(session: AsyncSession, summary: MonthlySummary, now: datetim
     summary.state = SummaryState.SUPERSEDED
     summary.state_changed_at = now
     session.add(summary)
+    await evidence_log.append(
+        session,
+        summary.project_id,
+        [Event(EventKind.SUPERSEDED, now, summary_id=summary.id, detail={"by": "correction"})],
+    )
     await session.exec(
         sa.update(SigningCode)
         .where(

@@ -13,11 +13,12 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.core.evidence_chain import Event, EventKind
 from bot.core.routing import route_for
 from bot.usecases.closing.codes import issue_code
 from bot.usecases.context import Core
 from bot.usecases.reminding.reminders import supersede_codes
-from storage import audit
+from storage import audit, evidence_log
 from storage.outbox import enqueue
 from storage.tables import MonthlySummary, Person, Project, SigningCode
 
@@ -70,6 +71,19 @@ async def replace_code(
     assert outgoing is not None  # the route was there
     session.add(signing_code)
     enqueue(session, outgoing, now=now)
+    assert project.id is not None
+    await evidence_log.append(
+        session,
+        project.id,
+        [
+            Event(
+                EventKind.REISSUED,
+                now,
+                summary_id=summary.id,
+                detail={"person": person.ref, "month": summary.month, "asked_by": purpose},
+            )
+        ],
+    )
     audit.record(
         session,
         at=now,
