@@ -50,7 +50,13 @@ def create_app(
     app.router.add_get(KEYS_PATH, public_keys)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics_page)
+    app.on_response_prepare.append(_no_server_banner)
     return app
+
+
+async def _no_server_banner(_request: web.Request, response: web.StreamResponse) -> None:
+    """The software and its version are nobody's business: no Server header."""
+    response.headers.pop("Server", None)
 
 
 async def _telegram_lifecycle(app: web.Application) -> AsyncIterator[None]:

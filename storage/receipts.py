@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import col, select
 
 from storage.db import SessionFactory
-from storage.tables import MonthlySummary, Person, Project, Signature
+from storage.tables import MonthlySummary, OutboxMessage, Person, Project, Signature
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,55 @@ async def signed_without_signature(
             )
         ).all()
     return [(ref, month, version) for ref, month, version in rows]
+
+
+@dataclass(frozen=True)
+class Successor:
+    """The version that replaced a superseded summary, and its receipt once signed."""
+
+    version: int
+    created_at: datetime
+    receipt: str | None
+
+
+async def successor_of(sessions: SessionFactory, summary: MonthlySummary) -> Successor | None:
+    async with sessions() as session:
+        row = (
+            await session.exec(
+                select(MonthlySummary.version, MonthlySummary.created_at, Signature.receipt)
+                .outerjoin(Signature, col(Signature.summary_id) == MonthlySummary.id)
+                .where(
+                    MonthlySummary.person_id == summary.person_id,
+                    MonthlySummary.month == summary.month,
+                    MonthlySummary.version > summary.version,
+                )
+                .order_by(col(MonthlySummary.version).desc())
+            )
+        ).first()
+    return Successor(*row) if row else None
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    purpose: str  # month_end, reminder, code_request ...
+    state: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+async def messages_of(sessions: SessionFactory, summary_id: int) -> list[SentMessage]:
+    """What was sent about a summary: its trail on the receipt page."""
+    async with sessions() as session:
+        rows = (
+            await session.exec(
+                select(
+                    OutboxMessage.purpose,
+                    OutboxMessage.state,
+                    OutboxMessage.created_at,
+                    OutboxMessage.sent_at,
+                )
+                .where(OutboxMessage.summary_id == summary_id)
+                .order_by(col(OutboxMessage.id))
+            )
+        ).all()
+    return [SentMessage(*row) for row in rows]

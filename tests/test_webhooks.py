@@ -84,8 +84,24 @@ async def test_receipt_page_shows_the_evidence_as_html_and_json(
     assert receipt is not None
     page = await stack.client.get(f"/r/{receipt.group(0)}")
     html = await page.text()
-    assert page.status == 200 and "Person 2" in html and "Verified" in html
+    # In the signer's language (Swedish) unless the reader asks for another.
+    assert page.status == 200 and "Person 2" in html and "Verifierad" in html
+    assert '<html lang="sv">' in html and "<svg" in html  # and a QR code of its address
     assert phone not in html  # the sender is masked
+    english = await (await stack.client.get(f"/r/{receipt.group(0)}?lang=en")).text()
+    assert "Verified:" in english and "A one-time code sent by SMS" in english
+    polish = await stack.client.get(f"/r/{receipt.group(0)}", headers={"Accept-Language": "pl"})
+    assert "Zweryfikowano" in await polish.text()
+    for name, value in (
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "no-referrer"),
+        ("Cache-Control", "no-store"),
+        ("X-Frame-Options", "DENY"),
+    ):
+        assert page.headers[name] == value
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert "script-src" not in page.headers["Content-Security-Policy"]
+    assert "Server" not in page.headers
     data = await (
         await stack.client.get(f"/r/{receipt.group(0)}", headers={"Accept": "application/json"})
     ).json()
@@ -117,7 +133,9 @@ async def test_tampered_content_shows_on_the_receipt_page(stack: Stack, fake_twi
 
 
 async def test_unknown_receipt_is_404_and_malformed_is_404(stack: Stack) -> None:
-    assert (await stack.client.get("/r/TS-0000-0000-0000")).status == 404
+    missing = await stack.client.get("/r/TS-0000-0000-0000", headers={"Accept-Language": "sv"})
+    assert missing.status == 404 and "Inget kvitto med det numret" in await missing.text()
+    assert missing.headers["X-Frame-Options"] == "DENY" and "Server" not in missing.headers
     assert (await stack.client.get("/r/..%2F..%2Fetc")).status == 404
     response = await stack.client.get("/r/nonsense", headers={"Accept": "application/json"})
     assert response.status == 404 and "error" in await response.json()

@@ -246,3 +246,12 @@ def moment(language: str, when: datetime) -> str:
         when, "d MMM HH:mm", tzinfo=when.tzinfo, locale=language_or_english(language)
     )
     return str(formatted).translate(_SPACES)
+
+
+def dated_moment(language: str, when: datetime) -> str:
+    """A local date with its year and time, for evidence read years later: "3 november
+    2026 09:00"."""
+    formatted = format_datetime(
+        when, "d MMMM yyyy HH:mm", tzinfo=when.tzinfo, locale=language_or_english(language)
+    )
+    return str(formatted).translate(_SPACES)
