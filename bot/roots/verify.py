@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.core.errors import ConfigError
 from bot.core.evidence import Statement
+from bot.core.evidence_bundle import check_bundle
 from bot.core.evidence_file import check_evidence_file
 from bot.core.seal_keys import KeyRing, SealKeyError, ring_from_json
 
@@ -48,11 +49,32 @@ def load_ring(keys: str) -> KeyRing:
         raise ConfigError(str(error)) from None
 
 
+def verify_bundle(path: Path, keys: str | None) -> tuple[bool, list[str]]:
+    ring = load_ring(keys) if keys else None
+    problems, checked = check_bundle(path.read_bytes(), ring)
+    source = (
+        f"the public keys in {keys}"
+        if keys
+        else "the bundle's own key list (compare its fingerprint with the certificates')"
+    )
+    if problems:
+        return False, [f"NOT VERIFIED {path.name}, checked with {source}:"] + [
+            f"  {p}" for p in problems
+        ]
+    return True, [
+        f"Verified {path.name} with {source}: the sealed manifest, every file's hash, "
+        f"{checked} evidence files and the evidence log hold."
+    ]
+
+
 def verify_file(path: Path, keys: str | None) -> tuple[bool, list[str]]:
     if not path.is_file():
         raise ConfigError(f"There is no file {path}.")
     if path.stat().st_size > MAX_BYTES:
         raise ConfigError(f"{path} is larger than an evidence file can be.")
+    with path.open("rb") as file:
+        if file.read(4) == b"PK\x03\x04":
+            return verify_bundle(path, keys)
     data = _json_of(path.read_text(encoding="utf-8", errors="replace"), str(path))
     if not isinstance(data, dict):
         raise ConfigError(f"{path} is not a timesign evidence file.")
