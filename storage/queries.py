@@ -243,6 +243,15 @@ async def entry_on(
     return (await session.exec(query)).first()
 
 
+def _backed(summary: Any) -> SummaryState:
+    """A month marked signed that no signature backs (an edit in the database) is not
+    counted as signed: it is waiting, as far as anyone chasing signatures is concerned."""
+    state = SummaryState(summary.state)
+    if state is SummaryState.SIGNED and summary.signature_id is None:
+        return SummaryState.SENT
+    return state
+
+
 async def month_standing(
     session: AsyncSession, project_id: int, month: str, first: date, last: date
 ) -> list[PersonMonth]:
@@ -251,17 +260,22 @@ async def month_standing(
     # Columns, not ORM objects: a large project lists thousands, and making each object
     # (with its summary document) cost most of the answer's time.
     newest: dict[int, Any] = {}  # person id: the row of their newest version
-    summaries = sa.select(
-        col(MonthlySummary.person_id),
-        col(MonthlySummary.version),
-        col(MonthlySummary.id),
-        col(MonthlySummary.state),
-        col(MonthlySummary.created_at),
-        col(MonthlySummary.state_changed_at),
-        col(MonthlySummary.dispute_reason),
-        col(MonthlySummary.reminders_sent),
-        col(MonthlySummary.last_reminder_at),
-    ).where(col(MonthlySummary.project_id) == project_id, col(MonthlySummary.month) == month)
+    summaries: Any = (  # ten columns: past what the typing of select follows
+        sa.select(
+            col(MonthlySummary.person_id),
+            col(MonthlySummary.version),
+            col(MonthlySummary.id),
+            col(MonthlySummary.state),
+            col(MonthlySummary.created_at),
+            col(MonthlySummary.state_changed_at),
+            col(MonthlySummary.dispute_reason),
+            col(MonthlySummary.reminders_sent),
+            col(MonthlySummary.last_reminder_at),
+            col(Signature.id).label("signature_id"),
+        )
+        .outerjoin(Signature, col(Signature.summary_id) == col(MonthlySummary.id))
+        .where(col(MonthlySummary.project_id) == project_id, col(MonthlySummary.month) == month)
+    )
     connection = await session.connection()
     for summary in (await connection.execute(summaries)).all():
         if summary.person_id not in newest or summary.version > newest[summary.person_id].version:
@@ -313,7 +327,7 @@ async def month_standing(
                 ref=ref,
                 name=name,
                 has_hours=person_id in with_hours,
-                summary_state=current.state if current else None,
+                summary_state=_backed(current) if current else None,
                 summary_at=current.created_at if current else None,
                 state_changed_at=current.state_changed_at if current else None,
                 dispute_reason=current.dispute_reason if current else None,

@@ -177,3 +177,23 @@ async def test_a_key_written_into_the_database_is_not_believed(core: Core) -> No
     )
     verification = await check(core, await record_of(core, receipt))
     assert Problem.UNKNOWN_KEY in verification.problems
+
+
+async def test_a_month_marked_signed_without_a_signature_is_still_chased(core: Core) -> None:
+    """/status and /unsigned read the standings: a state edited to 'signed' is waiting."""
+    from bot.core.standing import Standing
+    from bot.usecases.reports import standings
+    from storage.queries import project_by_code
+
+    await signed_receipt(core)
+    await run_sql(
+        core,
+        "UPDATE monthly_summaries SET state = 'signed' WHERE person_id = "
+        "(SELECT id FROM people WHERE ref = 'P-0002')",
+    )
+    async with core.sessions() as session:
+        project = await project_by_code(session, "ESF-1")
+    assert project is not None
+    found = {row.ref: standing for row, standing in await standings(core, project, Month(2026, 10))}
+    assert found["P-0001"] is Standing.SIGNED
+    assert found["P-0002"] is Standing.WAITING
