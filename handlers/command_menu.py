@@ -24,6 +24,7 @@ COMMAND_MENU: dict[str, Message] = {
     "remind": Message("[YYYY-MM]: remind everyone who has not signed"),
     "certificate": Message("<person> <YYYY-MM>: the attendance certificate as PDF"),
     "export": Message("<YYYY-MM>: the month as an XLSX workbook"),
+    "evidence": Message("<YYYY-MM>: the month's evidence for an audit, as one ZIP"),
     "language": Message("sv | en | pl: the language I answer in"),
 }
 

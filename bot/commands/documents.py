@@ -1,4 +1,4 @@
-"""Commands that hand out documents: a person's certificate, the month as a workbook.
+"""Commands that hand out documents: a certificate, the month as a workbook, its evidence.
 
 Each is audited: the files carry personal data out of the system, and the audit says
 who took which month's data, and when.
@@ -12,6 +12,7 @@ from bot.core.months import Month
 from bot.core.states import SummaryState
 from bot.core.summary_states import state_name
 from bot.usecases.documents.build import certificate, month_export
+from bot.usecases.evidence.bundle import month_bundle
 from storage import audit
 from storage.db import transaction
 from storage.tables import Project
@@ -75,9 +76,28 @@ async def _export(request: Request) -> Answer:
     return Answer(text, attachment=attachment)
 
 
+async def _evidence(request: Request) -> Answer:
+    project = request.need("viewer", Message("Making evidence bundles"))
+    args, language = _document_language(request, project)
+    if len(args) != 1:
+        raise request.usage_error()
+    month = Month.parse(args[0])
+    attachment = await month_bundle(request.core, project, month, language, request.progress)
+    await _audit(request, project, "document.evidence", month=str(month))
+    text = Message(
+        "%(code)s, %(month)s: the evidence bundle (certificates, evidence files, the evidence "
+        "log, public keys, an index). Check it with: timesign verify %(file)s",
+        code=project.code,
+        month=str(month),
+        file=attachment.name,
+    )
+    return Answer(text, attachment=attachment)
+
+
 COMMANDS: dict[tuple[str, str | None], Command] = {
     ("certificate", None): Command(
         "/certificate <person> <YYYY-MM> [sv|en|pl]", "viewer", _certificate
     ),
     ("export", None): Command("/export <YYYY-MM> [sv|en|pl]", "viewer", _export),
+    ("evidence", None): Command("/evidence <YYYY-MM> [sv|en|pl]", "viewer", _evidence),
 }

@@ -19,13 +19,17 @@ from bot.core.errors import InputError
 from bot.core.hours import parse_hours
 from bot.core.inbound import Inbound
 from bot.core.months import current_month
+from bot.core.seal_keys import new_seal_key
 from bot.core.states import Channel
 from bot.roots.admin import CLI
 from bot.roots.config import load_settings
 from bot.roots.core import build_core
+from bot.roots.keys import write_key
+from bot.roots.verify import verify_file
 from bot.roots.wiring import worker_name
 from bot.usecases.closing.month_close import close_month
 from bot.usecases.context import Core, system_clock
+from bot.usecases.evidence.audit import audit
 from bot.usecases.evidence.checking import check
 from bot.usecases.recording.hours import record_hours
 from bot.usecases.roster.registry import NewPerson, add_activity, add_person, create_project
@@ -93,7 +97,8 @@ async def run_demo(database: str) -> int:
         leftover.unlink(missing_ok=True)
     url = f"sqlite+aiosqlite:///{path}"
     await asyncio.to_thread(upgrade, url)
-    settings = load_settings({"database_url": url, "public_url": LOCAL_URL})
+    seal = await asyncio.to_thread(_demo_seal_key, path)
+    settings = load_settings({"database_url": url, "public_url": LOCAL_URL, "seal_key": seal})
     engine = create_engine(url)
     core = build_core(settings, engine, dev=True, clock=system_clock)
     phones = Phones()
@@ -107,14 +112,25 @@ async def run_demo(database: str) -> int:
     try:
         await _walk_through(core, dispatcher, phones)
         await _documents(core, path.parent)
+        await _audit(core, path.parent)
     finally:
         await engine.dispose()
     print(
         "\nOpen a receipt page, from any folder:\n"
-        f"  TIMESIGN_DATABASE_URL={url} {_timesign()} serve --dev\n"
+        f"  TIMESIGN_DATABASE_URL={url} TIMESIGN_SEAL_KEY={seal} "
+        f"{_timesign()} serve --dev\n"
         f"then visit {LOCAL_URL}/r/<receipt> (add 'Accept: application/json' for JSON)."
     )
     return 0
+
+
+def _demo_seal_key(database: Path) -> str:
+    """The demo's own seal key, kept beside its database: the receipt pages that `serve`
+    shows afterwards must check the seals made here."""
+    seal = Path(f"{database}.seal.pem").resolve()
+    seal.unlink(missing_ok=True)
+    write_key(new_seal_key(), seal)
+    return str(seal)
 
 
 async def _walk_through(core: Core, dispatcher: Dispatcher, phones: Phones) -> None:
@@ -287,6 +303,26 @@ async def _documents(core: Core, folder: Path) -> None:
         written = folder / reply.attachment.name
         written.write_bytes(reply.attachment.content)
         print(f"  {reply.text}\n    -> {written}")
+
+
+async def _audit(core: Core, folder: Path) -> None:
+    """The demo ends as an auditor would begin: the whole evidence, then the month's
+    bundle checked with the public keys alone."""
+    _title(
+        "9. An audit: every chain and signature, and the month's bundle checked offline",
+        "timesign audit verify walks the evidence log and every seal; timesign verify "
+        "checks the /evidence bundle with nothing but the public keys.",
+    )
+    report = await audit(core)
+    print("\n".join(f"  {line}" for line in report.lines()))
+    month = str(current_month(core.clock(), "Europe/Stockholm").previous())
+    reply = await run_command(core, CLI, PROJECT, ["evidence", month])
+    assert reply.attachment is not None, reply.text
+    written = folder / reply.attachment.name
+    written.write_bytes(reply.attachment.content)
+    print(f"  {reply.text}\n    -> {written}")
+    _, lines = verify_file(written, None)
+    print("\n".join(f"  {line}" for line in lines))
 
 
 async def _hours(core: Core, person_ref: str, activity_ref: str, day: date, hours: str) -> None:
