@@ -120,6 +120,7 @@ MATRIX: list[tuple[tuple[str, str | None], str, str]] = [
     (("reissue", None), "/reissue P-0001 2026-10", "coordinator"),
     (("certificate", None), "/certificate P-0001 2026-10", "viewer"),
     (("export", None), "/export 2026-10", "viewer"),
+    (("evidence", None), "/evidence 2026-10", "viewer"),
 ]
 ACCESS_REFUSED = ("needs the", "no access", "Only a superuser", "Choose a project")
 
