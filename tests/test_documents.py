@@ -154,3 +154,89 @@ async def test_the_shell_writes_the_certificate_to_a_file(
         str(written),
     ]
     assert "Intyg för närvarotid" in pdf_text(written.read_bytes())
+
+
+async def test_a_month_of_23_working_days_fits_one_page_with_its_evidence(
+    core: Any,
+) -> None:
+    """July 2026 has 23 working days; signed, its certificate is one A4 page with the
+    evidence, the key's fingerprint, a QR code and times with their zone."""
+    from datetime import date, timedelta
+
+    from bot.core.inbound import Inbound
+    from bot.usecases.documents.build import certificate
+    from bot.usecases.recording.hours import record_hours
+    from bot.usecases.roster.registry import NewPerson, add_activity, add_person, create_project
+    from bot.usecases.signing.conversation import accept_reply
+    from storage.queries import project_by_code
+    from tests.test_signing import code_for
+
+    july = Month(2026, 7)
+    await create_project(core, code=PROJECT, name="Jobbsteget Malmö", actor="test")
+    await add_activity(
+        core,
+        PROJECT,
+        name="Praktik på Malmö stads förvaltning för arbetsmarknad och vuxenutbildning",
+        kind="internship",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+        actor="test",
+    )
+    person = await add_person(
+        core, PROJECT, NewPerson("Anna Lindqvist-Bergström", "+46701234561"), actor="test"
+    )
+    days = [july.first_day + timedelta(days=n) for n in range(31)]
+    workdays = [d for d in days if d.weekday() < 5]
+    assert len(workdays) == 23
+    for day in workdays:
+        await record_hours(
+            core,
+            PROJECT,
+            person_ref=person.ref,
+            activity_ref="A-001",
+            day=day,
+            minutes=450,
+            actor="test",
+        )
+    await close_month(core, PROJECT, july, actor="test")
+    code = await code_for(core, "+46701234561")
+    await accept_reply(
+        core,
+        Inbound(channel="sms", provider_id="SMmarch", sender="+46701234561", text=code),
+        queue_answer=False,
+    )
+    async with core.sessions() as session:
+        project = await project_by_code(session, PROJECT)
+    assert project is not None
+    _, attachment = await certificate(core, project, person.ref, july, "sv")
+    reader = pypdf.PdfReader(io.BytesIO(attachment.content))
+    assert len(reader.pages) == 1
+    text = pdf_text(attachment.content)
+    assert "2026-07-31" in text and "Totalt 172,5 h" in text
+    assert core.sealer.public.fingerprint in text
+    assert "CEST" in text or "CET" in text
+    assert "/r/TS-" in text
+
+
+async def test_a_disputed_month_shows_the_dispute_instead_of_signature_lines(core: Any) -> None:
+    from bot.core.inbound import Inbound
+    from bot.usecases.documents.build import certificate
+    from bot.usecases.signing.conversation import accept_reply
+    from storage.queries import project_by_code
+
+    people = await seed_project(core)
+    await close_month(core, PROJECT, OCTOBER, actor="test")
+    await accept_reply(
+        core,
+        Inbound(
+            channel="sms", provider_id="SMdisp", sender=people.people["P-0001"], text="NEJ fel dag"
+        ),
+        queue_answer=False,
+    )
+    async with core.sessions() as session:
+        project = await project_by_code(session, PROJECT)
+    assert project is not None
+    _, attachment = await certificate(core, project, "P-0001", OCTOBER, "en")
+    text = pdf_text(attachment.content)
+    assert "Disputed by Person 1 on 2026-11-03 10:00 CET: fel dag" in text
+    assert "Signature: ____" not in text and "not confirmed until the dispute" in text

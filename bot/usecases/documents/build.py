@@ -16,7 +16,7 @@ from bot.core.i18n import Message
 from bot.core.months import Month
 from bot.usecases.context import Core
 from bot.usecases.documents.models import Certificate, MonthExport, PersonMonth, SignatureEvidence
-from bot.usecases.evidence.checking import check
+from bot.usecases.evidence.checking import check, ring_of
 from bot.usecases.roster.find import find_person
 from storage.month_records import month_entries, month_records
 from storage.receipts import ReceiptRecord
@@ -43,9 +43,11 @@ async def certificate(
     record = records[0]
     evidence = None
     if record.signature is not None:
+        ring = await ring_of(core)
         verified = await check(
-            core, ReceiptRecord(record.signature, record.summary, person, project)
+            core, ReceiptRecord(record.signature, record.summary, person, project), ring
         )
+        key = ring.find(verified.key_id)
         evidence = SignatureEvidence(
             signed_at_local=verified.signed_at_local,
             channel=verified.channel,
@@ -54,6 +56,8 @@ async def certificate(
             receipt_url=core.receipt_url(verified.receipt),
             seal_valid=verified.verified,  # any disagreement: the certificate says so
             content_unchanged=verified.content_unchanged,
+            key_fingerprint=key.fingerprint if key is not None else None,
+            problems=tuple(str(p) for p in verified.problems),
         )
     made = Certificate(
         project_code=project.code,
@@ -68,6 +72,11 @@ async def certificate(
         state=record.summary.state,
         signature=evidence,
         generated_at_local=core.clock().astimezone(zone),
+        dispute=(
+            (record.summary.dispute_reason or "", record.summary.state_changed_at.astimezone(zone))
+            if record.summary.state == "disputed"
+            else None
+        ),
     )
     content = await asyncio.to_thread(_draw_certificate, made, language)
     return made, Attachment(made.file_name, content)

@@ -20,6 +20,8 @@ class SignatureEvidence:
     receipt_url: str | None
     seal_valid: bool
     content_unchanged: bool
+    key_fingerprint: str | None = None
+    problems: tuple[str, ...] = ()  # why it does not verify, in English (the check's words)
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Certificate:
     state: str  # sent | signed | disputed
     signature: SignatureEvidence | None
     generated_at_local: datetime
+    dispute: tuple[str, datetime] | None = None  # the reason and when, in local time
 
     @property
     def file_name(self) -> str:
