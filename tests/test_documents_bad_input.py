@@ -21,11 +21,11 @@ from bot.core.months import Month
 from bot.roots.admin import run_admin
 from bot.usecases.closing.month_close import close_month
 from bot.usecases.documents.certificate_pdf import render_certificate
-from bot.usecases.documents.models import Certificate, MonthExport, PersonMonth
-from bot.usecases.documents.month_xlsx import render_month_xlsx
+from bot.usecases.documents.models import Certificate, PersonMonth
+from bot.usecases.documents.month_xlsx import MonthWorkbook
 from bot.usecases.recording.hours import record_hours
 from bot.usecases.roster.registry import NewPerson, add_person, create_project
-from storage.month_records import RecordedDay
+from storage.month_streams import RecordedDay
 from storage.tables import AuditEvent, ChatLanguage
 from tests.stack import PROJECT, SUPERUSER_ID, Stack
 from tests.test_documents import OCTOBER, documents, october_with_one_signature, pdf_text, say
@@ -380,9 +380,12 @@ def test_renderers_take_any_text_directly() -> None:
         )
         assert render_certificate(made, "sv").startswith(b"%PDF")
         person = PersonMonth("P-0001", name, "staff", 60, None, None, None, None, None, None, None)
-        day = RecordedDay("P-0001", name, "staff", "A-001", name, "training", date(2026, 10, 1), 60)
-        export = MonthExport("ESF-1", name, OCTOBER, [person], [day])
-        assert render_month_xlsx(export, "pl").startswith(b"PK")
+        book = MonthWorkbook("pl")
+        book.add_people([person])
+        book.add_days(
+            [RecordedDay("P-0001", name, "A-001", name, "training", OCTOBER.first_day, 60)]
+        )
+        assert book.finish().startswith(b"PK")
 
 
 @pytest.mark.parametrize("text", ["2026-00", "2026-13", "0001-01", "9999-12", "2026-1", "26-10"])
