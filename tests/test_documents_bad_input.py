@@ -6,8 +6,10 @@ a corrected or disputed month, a deactivated person, another project's people.
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
+import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -386,6 +388,23 @@ def test_renderers_take_any_text_directly() -> None:
             [RecordedDay("P-0001", name, "A-001", name, "training", OCTOBER.first_day, 60)]
         )
         assert book.finish().startswith(b"PK")
+
+
+def test_a_workbook_given_up_half_way_leaves_no_file_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An export failing between batches (the database gone, say) takes its sheets'
+    temporary files, the month's names, with it, and nothing complains when collected."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where openpyxl puts them
+    book = MonthWorkbook("sv")
+    book.add_days([RecordedDay("P-0001", "Anna", "A-001", "Kurs", "training", date.today(), 60)])
+    assert len(list(tmp_path.iterdir())) == 2
+
+    book.discard()
+    del book
+    gc.collect()
+
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("text", ["2026-00", "2026-13", "0001-01", "9999-12", "2026-1", "26-10"])

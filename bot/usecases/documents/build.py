@@ -88,23 +88,31 @@ async def month_export(
     book: MonthWorkbook | None = None
     people = recorded = signed = 0
     async with core.sessions() as session:
-        async for lines in month_lines(session, project.id, month):
+        try:
+            async for lines in month_lines(session, project.id, month):
+                if book is None:
+                    book = await asyncio.to_thread(_open_month_workbook, language)
+                rows = [_person_month(line, zone) for line in lines]
+                await asyncio.to_thread(book.add_people, rows)
+                people += len(rows)
+                recorded += sum(line.recorded_minutes for line in lines)
+                signed += sum(1 for line in lines if line.state == SummaryState.SIGNED)
             if book is None:
-                book = await asyncio.to_thread(_open_month_workbook, language)
-            rows = [_person_month(line, zone) for line in lines]
-            await asyncio.to_thread(book.add_people, rows)
-            people += len(rows)
-            recorded += sum(line.recorded_minutes for line in lines)
-            signed += sum(1 for line in lines if line.state == SummaryState.SIGNED)
-        if book is None:
-            raise InputError(
-                Message(
-                    "Nobody has hours in %(month)s; there is nothing to export.", month=str(month)
+                raise InputError(
+                    Message(
+                        "Nobody has hours in %(month)s; there is nothing to export.",
+                        month=str(month),
+                    )
                 )
-            )
-        async for days in month_days(session, project.id, month):
-            await asyncio.to_thread(book.add_days, days)
-    content = await asyncio.to_thread(book.finish)
+            async for days in month_days(session, project.id, month):
+                await asyncio.to_thread(book.add_days, days)
+            content = await asyncio.to_thread(book.finish)
+        except Exception:
+            # Not on cancellation: a thread may still be writing then, and openpyxl
+            # removes its files when the process ends.
+            if book is not None:
+                book.discard()
+            raise
     made = MonthExport(project.code, project.name, month, people, recorded, signed)
     return made, Attachment(made.file_name, content)
 

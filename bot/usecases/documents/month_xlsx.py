@@ -9,6 +9,7 @@ sheet sums and filters without cleaning.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from io import BytesIO
 from typing import Any
@@ -139,6 +140,18 @@ class MonthWorkbook:
         output = BytesIO()
         self._workbook.save(output)
         return output.getvalue()
+
+    def discard(self) -> None:
+        """Closes the sheets and deletes their temporary files now. An export that fails
+        half-way would otherwise leave the month's names in them until the process ends
+        (openpyxl removes them only then), and its sheets would print a traceback when
+        collected. openpyxl has no call for it: this reaches into each sheet's writer."""
+        for sheet in (self._people, self._days):
+            if not sheet.closed:
+                sheet.close()
+            writer = sheet._writer
+            if writer is not None and os.path.exists(writer.out):
+                writer.cleanup()
 
     def _state(self, state: str | None) -> str:
         """A state's name in the document's language, translated once per export."""
