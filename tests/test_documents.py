@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,12 @@ from sqlmodel import select
 from bot.core.months import Month
 from bot.roots.admin import run_admin
 from bot.usecases.closing.month_close import close_month
+from bot.usecases.context import Core
+from bot.usecases.recording.hours import record_hours
+from bot.usecases.roster.registry import NewPerson, add_person
+from storage.month_streams import month_days, month_lines
 from storage.tables import AuditEvent, OutboxAttachment
+from storage.tables import Project as ProjectRow
 from tests.stack import (
     PROJECT,
     PUBLIC_URL,
@@ -240,3 +246,44 @@ async def test_a_disputed_month_shows_the_dispute_instead_of_signature_lines(cor
     text = pdf_text(attachment.content)
     assert "Disputed by Person 1 on 2026-11-03 10:00 CET: fel dag" in text
     assert "Signature: ____" not in text and "not confirmed until the dispute" in text
+
+
+async def test_the_export_reads_the_month_a_batch_at_a_time_in_the_workbooks_order(
+    core: Core,
+) -> None:
+    await seed_project(core)  # P-0001..P-0003, 1, 2 and 6 October
+    await close_month(core, PROJECT, OCTOBER, actor="test")
+    await record_hours(
+        core,
+        PROJECT,
+        person_ref="P-0002",
+        activity_ref="A-001",
+        day=date(2026, 10, 7),
+        minutes=120,
+        actor="test",
+        correction=True,
+    )
+    await close_month(core, PROJECT, OCTOBER, actor="test")  # P-0002 version 2
+    await add_person(core, PROJECT, NewPerson("Late Comer", "+46701234569"), actor="test")
+    await record_hours(
+        core,
+        PROJECT,
+        person_ref="P-0004",
+        activity_ref="A-001",
+        day=date(2026, 10, 5),
+        minutes=90,
+        actor="test",
+    )
+    async with core.sessions() as session:
+        project = (await session.exec(select(ProjectRow).where(ProjectRow.code == PROJECT))).one()
+        assert project.id is not None
+        line_batches = [b async for b in month_lines(session, project.id, OCTOBER, batch=2)]
+        day_batches = [b async for b in month_days(session, project.id, OCTOBER, batch=4)]
+
+    assert [len(b) for b in line_batches] == [2, 2] and [len(b) for b in day_batches] == [4, 4, 3]
+    lines = {line.ref: line for b in line_batches for line in b}
+    assert list(lines) == ["P-0001", "P-0002", "P-0003", "P-0004"]
+    assert lines["P-0002"].version == 2 and lines["P-0002"].summary_minutes == 3 * 420 + 120
+    assert lines["P-0004"].recorded_minutes == 90 and lines["P-0004"].state is None
+    days = [(d.person_ref, d.day.day) for b in day_batches for d in b]
+    assert days == sorted(days) and len(days) == 3 + 4 + 3 + 1

@@ -6,8 +6,10 @@ a corrected or disputed month, a deactivated person, another project's people.
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
+import tempfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,11 +23,11 @@ from bot.core.months import Month
 from bot.roots.admin import run_admin
 from bot.usecases.closing.month_close import close_month
 from bot.usecases.documents.certificate_pdf import render_certificate
-from bot.usecases.documents.models import Certificate, MonthExport, PersonMonth
-from bot.usecases.documents.month_xlsx import render_month_xlsx
+from bot.usecases.documents.models import Certificate, PersonMonth
+from bot.usecases.documents.month_xlsx import MonthWorkbook
 from bot.usecases.recording.hours import record_hours
 from bot.usecases.roster.registry import NewPerson, add_person, create_project
-from storage.month_records import RecordedDay
+from storage.month_streams import RecordedDay
 from storage.tables import AuditEvent, ChatLanguage
 from tests.stack import PROJECT, SUPERUSER_ID, Stack
 from tests.test_documents import OCTOBER, documents, october_with_one_signature, pdf_text, say
@@ -276,7 +278,9 @@ async def test_a_disputed_month_and_a_deactivated_person(
     assert inactive.startswith("Attendance certificate of P-0003 Person 3")
     assert export.startswith("ESF-1, 2026-10. People: 3,")
     pdfs = documents(fake_telegram)
-    assert "Not signed electronically (disputed)" in pdf_text(pdfs[0]["content"])
+    # The dispute itself, not lines for a handwritten signature.
+    assert "Disputed by Person 1 on" in pdf_text(pdfs[0]["content"])
+    assert "jag var sjuk den 6:e" in pdf_text(pdfs[0]["content"])
     workbook = load_workbook(io.BytesIO(pdfs[2]["content"]), read_only=True)
     states = {row[0]: row[5] for row in workbook["Summaries"].iter_rows(values_only=True)}
     assert states["P-0001"] == "disputed"
@@ -380,9 +384,29 @@ def test_renderers_take_any_text_directly() -> None:
         )
         assert render_certificate(made, "sv").startswith(b"%PDF")
         person = PersonMonth("P-0001", name, "staff", 60, None, None, None, None, None, None, None)
-        day = RecordedDay("P-0001", name, "staff", "A-001", name, "training", date(2026, 10, 1), 60)
-        export = MonthExport("ESF-1", name, OCTOBER, [person], [day])
-        assert render_month_xlsx(export, "pl").startswith(b"PK")
+        book = MonthWorkbook("pl")
+        book.add_people([person])
+        book.add_days(
+            [RecordedDay("P-0001", name, "A-001", name, "training", OCTOBER.first_day, 60)]
+        )
+        assert book.finish().startswith(b"PK")
+
+
+def test_a_workbook_given_up_half_way_leaves_no_file_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An export failing between batches (the database gone, say) takes its sheets'
+    temporary files, the month's names, with it, and nothing complains when collected."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where openpyxl puts them
+    book = MonthWorkbook("sv")
+    book.add_days([RecordedDay("P-0001", "Anna", "A-001", "Kurs", "training", date.today(), 60)])
+    assert len(list(tmp_path.iterdir())) == 2
+
+    book.discard()
+    del book
+    gc.collect()
+
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("text", ["2026-00", "2026-13", "0001-01", "9999-12", "2026-1", "26-10"])

@@ -9,7 +9,6 @@ from __future__ import annotations
 from bot.commands.request import Answer, Command, Request
 from bot.core.i18n import LANGUAGES, Hours, Message
 from bot.core.months import Month
-from bot.core.states import SummaryState
 from bot.core.summary_states import state_name
 from bot.usecases.documents.build import certificate, month_export
 from bot.usecases.evidence.bundle import month_bundle
@@ -63,15 +62,14 @@ async def _export(request: Request) -> Answer:
         raise request.usage_error()
     month = Month.parse(args[0])
     made, attachment = await month_export(request.core, project, month, language)
-    await _audit(request, project, "document.export", month=str(month), people=len(made.people))
-    signed = sum(1 for p in made.people if p.state == SummaryState.SIGNED)
+    await _audit(request, project, "document.export", month=str(month), people=made.people)
     text = Message(
         "%(code)s, %(month)s. People: %(people)s, hours recorded: %(hours)s, signed: %(signed)s.",
         month=str(month),
         code=project.code,
-        people=len(made.people),
-        hours=Hours(sum(p.recorded_minutes for p in made.people)),
-        signed=signed,
+        people=made.people,
+        hours=Hours(made.recorded_minutes),
+        signed=made.signed,
     )
     return Answer(text, attachment=attachment)
 

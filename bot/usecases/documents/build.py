@@ -8,19 +8,25 @@ are drawn in a thread: a large export takes seconds of CPU, and webhooks keep fl
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.core.chat import Attachment
 from bot.core.errors import InputError
 from bot.core.i18n import Message
 from bot.core.months import Month
+from bot.core.states import SummaryState
 from bot.usecases.context import Core
 from bot.usecases.documents.models import Certificate, MonthExport, PersonMonth, SignatureEvidence
 from bot.usecases.evidence.checking import check, ring_of
 from bot.usecases.roster.find import find_person
-from storage.month_records import month_entries, month_records
+from storage.month_records import month_records
+from storage.month_streams import MonthLine, month_days, month_lines
 from storage.receipts import ReceiptRecord
 from storage.tables import Project
+
+if TYPE_CHECKING:
+    from bot.usecases.documents.month_xlsx import MonthWorkbook
 
 
 async def certificate(
@@ -85,44 +91,55 @@ async def certificate(
 async def month_export(
     core: Core, project: Project, month: Month, language: str
 ) -> tuple[MonthExport, Attachment]:
+    """The month's workbook, written a batch at a time as the rows stream in."""
     assert project.id is not None
     zone = ZoneInfo(project.time_zone)
+    book: MonthWorkbook | None = None
+    people = recorded = signed = 0
     async with core.sessions() as session:
-        records = await month_records(session, project.id, str(month))
-        entries = await month_entries(session, project.id, month.first_day, month.last_day)
-    recorded: dict[str, int] = {}
-    names: dict[str, tuple[str, str]] = {}
-    for entry in entries:
-        recorded[entry.person_ref] = recorded.get(entry.person_ref, 0) + entry.minutes
-        names[entry.person_ref] = (entry.person_name, entry.person_kind)
-    by_ref = {r.person.ref: r for r in records}
-    people = []
-    for ref in sorted(set(recorded) | set(by_ref)):
-        record = by_ref.get(ref)
-        signature = record.signature if record else None
-        name, kind = (record.person.name, record.person.kind) if record else names[ref]
-        people.append(
-            PersonMonth(
-                ref=ref,
-                name=name,
-                kind=kind,
-                recorded_minutes=recorded.get(ref, 0),
-                summary_minutes=record.summary.total_minutes if record else None,
-                state=record.summary.state if record else None,
-                version=record.summary.version if record else None,
-                signed_at_local=signature.signed_at.astimezone(zone) if signature else None,
-                channel=signature.channel if signature else None,
-                receipt=signature.receipt if signature else None,
-                sha256=record.summary.sha256 if record else None,
-            )
-        )
-    if not people:
-        raise InputError(
-            Message("Nobody has hours in %(month)s; there is nothing to export.", month=str(month))
-        )
-    made = MonthExport(project.code, project.name, month, people, entries)
-    content = await asyncio.to_thread(_draw_month, made, language)
+        try:
+            async for lines in month_lines(session, project.id, month):
+                if book is None:
+                    book = await asyncio.to_thread(_open_month_workbook, language)
+                rows = [_person_month(line, zone) for line in lines]
+                await asyncio.to_thread(book.add_people, rows)
+                people += len(rows)
+                recorded += sum(line.recorded_minutes for line in lines)
+                signed += sum(1 for line in lines if line.state == SummaryState.SIGNED)
+            if book is None:
+                raise InputError(
+                    Message(
+                        "Nobody has hours in %(month)s; there is nothing to export.",
+                        month=str(month),
+                    )
+                )
+            async for days in month_days(session, project.id, month):
+                await asyncio.to_thread(book.add_days, days)
+            content = await asyncio.to_thread(book.finish)
+        except Exception:
+            # Not on cancellation: a thread may still be writing then, and openpyxl
+            # removes its files when the process ends.
+            if book is not None:
+                book.discard()
+            raise
+    made = MonthExport(project.code, project.name, month, people, recorded, signed)
     return made, Attachment(made.file_name, content)
+
+
+def _person_month(line: MonthLine, zone: ZoneInfo) -> PersonMonth:
+    return PersonMonth(
+        ref=line.ref,
+        name=line.name,
+        kind=line.kind,
+        recorded_minutes=line.recorded_minutes,
+        summary_minutes=line.summary_minutes,
+        state=line.state,
+        version=line.version,
+        signed_at_local=line.signed_at.astimezone(zone) if line.signed_at else None,
+        channel=line.channel,
+        receipt=line.receipt,
+        sha256=line.sha256,
+    )
 
 
 # The renderers pull in fpdf2 and openpyxl (most of a CLI start-up's import time), so
@@ -133,7 +150,7 @@ def _draw_certificate(made: Certificate, language: str) -> bytes:
     return render_certificate(made, language)
 
 
-def _draw_month(made: MonthExport, language: str) -> bytes:
-    from bot.usecases.documents.month_xlsx import render_month_xlsx
+def _open_month_workbook(language: str) -> MonthWorkbook:
+    from bot.usecases.documents.month_xlsx import MonthWorkbook
 
-    return render_month_xlsx(made, language)
+    return MonthWorkbook(language)

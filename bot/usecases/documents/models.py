@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.months import Month
-from storage.month_records import RecordedDay
 
 
 @dataclass(frozen=True)
@@ -62,11 +61,15 @@ class PersonMonth:
 
 @dataclass(frozen=True)
 class MonthExport:
+    """What the export's answer says of the file: its lines are in the workbook only, a
+    batch at a time, so a project of any size exports in bounded memory."""
+
     project_code: str
     project_name: str
     month: Month
-    people: list[PersonMonth]
-    days: list[RecordedDay]
+    people: int
+    recorded_minutes: int
+    signed: int
 
     @property
     def file_name(self) -> str:

@@ -9,6 +9,8 @@ sheet sums and filters without cleaning.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from io import BytesIO
 from typing import Any
 
@@ -19,7 +21,8 @@ from openpyxl.styles import Font
 
 from bot.core.i18n import Message
 from bot.core.summary_states import state_name
-from bot.usecases.documents.models import MonthExport
+from bot.usecases.documents.models import PersonMonth
+from storage.month_streams import RecordedDay
 
 
 def _sheet(
@@ -55,70 +58,104 @@ def _hours(minutes: int | None) -> float | None:
     return None if minutes is None else round(minutes / 60, 2)
 
 
-def render_month_xlsx(export: MonthExport, language: str) -> bytes:
-    workbook = Workbook(write_only=True)
-    people = _sheet(
-        workbook,
-        Message("Summaries"),
-        language,
-        [
-            Message("Person"),
-            Message("Name"),
-            Message("Kind"),
-            Message("Hours recorded"),
-            Message("Hours sent for signing"),
-            Message("State"),
-            Message("Version"),
-            Message("Signed at"),
-            Message("Channel"),
-            Message("Receipt"),
-            Message("Content SHA-256"),
-        ],
-        [10, 28, 12, 12, 14, 22, 8, 18, 10, 16, 66],
-    )
-    for p in export.people:
-        people.append(
+class MonthWorkbook:
+    """The workbook filled a batch at a time: openpyxl's write-only sheets stream each
+    row to a temporary file, so a month of any size holds one batch in memory. Both
+    sheets are open at once; ``finish`` zips them."""
+
+    def __init__(self, language: str) -> None:
+        self._language = language
+        self._states: dict[str | None, str] = {}
+        self._workbook = Workbook(write_only=True)
+        self._people = _sheet(
+            self._workbook,
+            Message("Summaries"),
+            language,
             [
-                p.ref,
-                _text(people, p.name),
-                p.kind,
-                _hours(p.recorded_minutes),
-                _hours(p.summary_minutes),
-                state_name(p.state).text(language),
-                p.version,
-                p.signed_at_local.replace(tzinfo=None) if p.signed_at_local else None,
-                p.channel,
-                p.receipt,
-                p.sha256,
-            ]
+                Message("Person"),
+                Message("Name"),
+                Message("Kind"),
+                Message("Hours recorded"),
+                Message("Hours sent for signing"),
+                Message("State"),
+                Message("Version"),
+                Message("Signed at"),
+                Message("Channel"),
+                Message("Receipt"),
+                Message("Content SHA-256"),
+            ],
+            [10, 28, 12, 12, 14, 22, 8, 18, 10, 16, 66],
         )
-    days = _sheet(
-        workbook,
-        Message("Hours"),
-        language,
-        [
-            Message("Person"),
-            Message("Name"),
-            Message("Activity"),
-            Message("Activity name"),
-            Message("Kind"),
-            Message("Date"),
+        self._days = _sheet(
+            self._workbook,
             Message("Hours"),
-        ],
-        [10, 28, 10, 28, 12, 12, 8],
-    )
-    for d in export.days:
-        days.append(
+            language,
             [
-                d.person_ref,
-                _text(days, d.person_name),
-                d.activity_ref,
-                _text(days, d.activity_name),
-                d.activity_kind,
-                d.day,
-                _hours(d.minutes),
-            ]
+                Message("Person"),
+                Message("Name"),
+                Message("Activity"),
+                Message("Activity name"),
+                Message("Kind"),
+                Message("Date"),
+                Message("Hours"),
+            ],
+            [10, 28, 10, 28, 12, 12, 8],
         )
-    output = BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+
+    def add_people(self, people: Iterable[PersonMonth]) -> None:
+        sheet = self._people
+        for p in people:
+            sheet.append(
+                [
+                    p.ref,
+                    _text(sheet, p.name),
+                    p.kind,
+                    _hours(p.recorded_minutes),
+                    _hours(p.summary_minutes),
+                    self._state(p.state),
+                    p.version,
+                    p.signed_at_local.replace(tzinfo=None) if p.signed_at_local else None,
+                    p.channel,
+                    p.receipt,
+                    p.sha256,
+                ]
+            )
+
+    def add_days(self, days: Iterable[RecordedDay]) -> None:
+        sheet = self._days
+        for d in days:
+            sheet.append(
+                [
+                    d.person_ref,
+                    _text(sheet, d.person_name),
+                    d.activity_ref,
+                    _text(sheet, d.activity_name),
+                    d.activity_kind,
+                    d.day,
+                    _hours(d.minutes),
+                ]
+            )
+
+    def finish(self) -> bytes:
+        output = BytesIO()
+        self._workbook.save(output)
+        return output.getvalue()
+
+    def discard(self) -> None:
+        """Closes the sheets and deletes their temporary files now. An export that fails
+        half-way would otherwise leave the month's names in them until the process ends
+        (openpyxl removes them only then), and its sheets would print a traceback when
+        collected. openpyxl has no call for it: this reaches into each sheet's writer."""
+        for sheet in (self._people, self._days):
+            if not sheet.closed:
+                sheet.close()
+            writer = sheet._writer
+            if writer is not None and os.path.exists(writer.out):
+                writer.cleanup()
+
+    def _state(self, state: str | None) -> str:
+        """A state's name in the document's language, translated once per export."""
+        name = self._states.get(state)
+        if name is None:
+            name = self._states[state] = state_name(state).text(self._language)
+        return name
