@@ -8,6 +8,8 @@ import json
 import zipfile
 from pathlib import Path
 
+import pypdf
+
 from bot.core.evidence_bundle import CHAIN, check_bundle
 from bot.core.inbound import Inbound
 from bot.core.months import Month
@@ -61,7 +63,14 @@ async def test_a_bundle_holds_every_certificate_and_signature_and_checks(
     with zipfile.ZipFile(io.BytesIO(content)) as bundle:
         names = bundle.namelist()
         index = bundle.read("index.csv").decode()
-    assert sum(n.startswith("certificates/") for n in names) == 3
+    with zipfile.ZipFile(io.BytesIO(content)) as bundle:
+        certificates = pypdf.PdfReader(io.BytesIO(bundle.read("certificates-ESF-1-2026-10.pdf")))
+    assert len(certificates.pages) == 3
+    assert [b.title for b in certificates.outline] == [
+        "P-0001 Person 1",
+        "P-0002 Person 2",
+        "P-0003 Person 3",
+    ]
     assert sum(n.startswith("evidence/") for n in names) == 2
     assert {CHAIN, "timesign-keys.json", "manifest.json", "manifest.seal"} <= set(names)
     assert index.count(",signed,") == 2 and index.count(",sent,") == 1

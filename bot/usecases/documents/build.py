@@ -15,12 +15,13 @@ from bot.core.chat import Attachment
 from bot.core.errors import InputError
 from bot.core.i18n import Message
 from bot.core.months import Month
+from bot.core.seal_keys import KeyRing
 from bot.core.states import SummaryState
 from bot.usecases.context import Core
 from bot.usecases.documents.models import Certificate, MonthExport, PersonMonth, SignatureEvidence
 from bot.usecases.evidence.checking import check, ring_of
 from bot.usecases.roster.find import find_person
-from storage.month_records import month_records
+from storage.month_records import MonthRecord, month_records
 from storage.month_streams import MonthLine, month_days, month_lines
 from storage.receipts import ReceiptRecord
 from storage.tables import Project
@@ -33,7 +34,6 @@ async def certificate(
     core: Core, project: Project, person_text: str, month: Month, language: str
 ) -> tuple[Certificate, Attachment]:
     assert project.id is not None
-    zone = ZoneInfo(project.time_zone)
     async with core.sessions() as session:
         person = await find_person(session, project, person_text)
         assert person.id is not None
@@ -46,10 +46,19 @@ async def certificate(
                 month=str(month),
             )
         )
-    record = records[0]
+    made = await certificate_of(core, project, records[0], month, await ring_of(core))
+    content = await asyncio.to_thread(_draw_certificate, made, language)
+    return made, Attachment(made.file_name, content)
+
+
+async def certificate_of(
+    core: Core, project: Project, record: MonthRecord, month: Month, ring: KeyRing
+) -> Certificate:
+    """What a person's certificate says, checked against the evidence; not drawn yet."""
+    zone = ZoneInfo(project.time_zone)
+    person = record.person
     evidence = None
     if record.signature is not None:
-        ring = await ring_of(core)
         verified = await check(
             core, ReceiptRecord(record.signature, record.summary, person, project), ring
         )
@@ -65,7 +74,7 @@ async def certificate(
             key_fingerprint=key.fingerprint if key is not None else None,
             problems=tuple(str(p) for p in verified.problems),
         )
-    made = Certificate(
+    return Certificate(
         project_code=project.code,
         project_name=project.name,
         person_ref=person.ref,
@@ -84,8 +93,12 @@ async def certificate(
             else None
         ),
     )
-    content = await asyncio.to_thread(_draw_certificate, made, language)
-    return made, Attachment(made.file_name, content)
+
+
+async def draw_certificates(made: list[Certificate], language: str) -> bytes:
+    """Many certificates as one PDF, a page (or more) each: the font is embedded once,
+    which is most of what one certificate costs."""
+    return await asyncio.to_thread(_draw_certificates, made, language)
 
 
 async def month_export(
@@ -148,6 +161,12 @@ def _draw_certificate(made: Certificate, language: str) -> bytes:
     from bot.usecases.documents.certificate_pdf import render_certificate
 
     return render_certificate(made, language)
+
+
+def _draw_certificates(made: list[Certificate], language: str) -> bytes:
+    from bot.usecases.documents.certificate_pdf import render_certificates
+
+    return render_certificates(made, language)
 
 
 def _open_month_workbook(language: str) -> MonthWorkbook:

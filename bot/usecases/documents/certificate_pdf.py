@@ -58,7 +58,8 @@ def _days(document: str) -> tuple[list[_Day], list[tuple[str, int]], int]:
 class _Pdf(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(format="A4")
-        self._footer_text = footer_text
+        self.footer_text = footer_text
+        self.numbered = True
         self.add_font(FONT, "", str(FONTS / "DejaVuSans.ttf"))
         self.add_font(FONT, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
         self.set_margins(20, 20, 20)
@@ -67,7 +68,8 @@ class _Pdf(FPDF):
     def footer(self) -> None:
         self.set_y(-15)
         self.set_font(FONT, size=7)
-        self.cell(0, 5, f"{self._footer_text}  {self.page_no()}/{{nb}}", align="C")
+        pages = f"  {self.page_no()}/{{nb}}" if self.numbered else ""
+        self.cell(0, 5, f"{self.footer_text}{pages}", align="C")
 
 
 @lru_cache(maxsize=1)
@@ -97,6 +99,38 @@ def _drawable(text: str) -> str:
 
 
 def render_certificate(certificate: Certificate, language: str) -> bytes:
+    pdf = _Pdf(_footer(certificate, language))
+    title = Message("Attendance certificate").text(language)
+    pdf.set_title(f"{title} {certificate.person_ref} {certificate.month}")
+    pdf.set_author("timesign")
+    pdf.set_creation_date(certificate.generated_at_local)
+    _draw(pdf, certificate, language)
+    return bytes(pdf.output())
+
+
+def render_certificates(certificates: list[Certificate], language: str) -> bytes:
+    """One PDF with every certificate, each from a new page, with a bookmark each."""
+    pdf = _Pdf("")
+    pdf.set_author("timesign")
+    pdf.numbered = False  # page numbers of the whole file would mean nothing per person
+    for certificate in certificates:
+        pdf.footer_text = _footer(certificate, language)
+        section = f"{certificate.person_ref} {_drawable(certificate.person_name)}"
+        _draw(pdf, certificate, language, section=section)
+    return bytes(pdf.output())
+
+
+def _footer(c: Certificate, language: str) -> str:
+    return Message(
+        "%(project)s, %(person)s, %(month)s, version %(version)s",
+        project=_drawable(c.project_code),
+        person=c.person_ref,
+        month=str(c.month),
+        version=c.version,
+    ).text(language)
+
+
+def _draw(pdf: _Pdf, certificate: Certificate, language: str, section: str | None = None) -> None:
     c = replace(
         certificate,
         project_code=_drawable(certificate.project_code),
@@ -104,20 +138,10 @@ def render_certificate(certificate: Certificate, language: str) -> bytes:
         person_name=_drawable(certificate.person_name),
     )
     days, per_activity, total = _days(c.document)
-    pdf = _Pdf(
-        Message(
-            "%(project)s, %(person)s, %(month)s, version %(version)s",
-            project=c.project_code,
-            person=c.person_ref,
-            month=str(c.month),
-            version=c.version,
-        ).text(language)
-    )
     title = Message("Attendance certificate").text(language)
-    pdf.set_title(f"{title} {c.person_ref} {c.month}")
-    pdf.set_author("timesign")
-    pdf.set_creation_date(c.generated_at_local)
     pdf.add_page()
+    if section is not None:
+        pdf.start_section(section)  # a bookmark per person in a file of many
     pdf.set_font(FONT, "B", 16)
     pdf.cell(0, 10, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
@@ -211,7 +235,6 @@ def render_certificate(certificate: Certificate, language: str) -> bytes:
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
-    return bytes(pdf.output())
 
 
 def _one_line(pdf: FPDF, text: str, width: float) -> str:

@@ -1,6 +1,7 @@
 """``/evidence <month>``: everything an audit of a month needs, in one sealed ZIP.
 
-Every person's certificate, the evidence file of each signature, the project's
+Every person's certificate (one PDF, a page and a bookmark each: the font is embedded
+once), the evidence file of each signature, the project's
 evidence log around the month, the public keys, and an index (person, state, receipt,
 content hash). ``timesign verify bundle.zip`` checks it with the public keys alone.
 """
@@ -16,7 +17,8 @@ from bot.core.evidence_bundle import CHAIN, KEYS, BundleFile, chain_lines, write
 from bot.core.evidence_chain import Entry
 from bot.core.months import Month
 from bot.usecases.context import Core
-from bot.usecases.documents.build import certificate
+from bot.usecases.documents.build import certificate_of, draw_certificates
+from bot.usecases.documents.models import Certificate
 from bot.usecases.evidence.checking import check, evidence_file_of, ring_of
 from storage import evidence_log
 from storage.month_records import month_records
@@ -36,12 +38,12 @@ async def month_bundle(
     writer = csv.writer(index)
     writer.writerow(["person", "name", "state", "version", "receipt", "sha256", "verified"])
     summary_ids: list[int] = []
+    certificates: list[Certificate] = []
     for done, record in enumerate(records, start=1):
         person, summary, signature = record.person, record.summary, record.signature
         assert summary.id is not None
         summary_ids.append(summary.id)
-        _, pdf = await certificate(core, project, person.ref, month, language)
-        files.append(BundleFile(f"certificates/{pdf.name}", pdf.content))
+        certificates.append(await certificate_of(core, project, record, month, ring))
         receipt, verified = "", ""
         if signature is not None:
             receipt_record = ReceiptRecord(signature, summary, person, project)
@@ -67,6 +69,9 @@ async def month_bundle(
         )
         if progress is not None:
             await progress(done, len(records))
+    if certificates:
+        drawn = await draw_certificates(certificates, language)
+        files.append(BundleFile(f"certificates-{project.code}-{month}.pdf", drawn))
     entries = await _month_segment(core, project.id, set(summary_ids))
     files.append(BundleFile(CHAIN, chain_lines(entries)))
     files.append(BundleFile(KEYS, json.dumps(ring.as_json(), indent=1).encode()))
