@@ -126,17 +126,7 @@ def _chain_problems(raw: bytes) -> list[str]:
     walk: ChainCheck | None = None
     for number, line in enumerate(raw.splitlines(), start=1):
         try:
-            data = json.loads(line)
-            entry = Entry(
-                project=str(data["project"]),
-                seq=int(data["seq"]),
-                kind=str(data["kind"]),
-                at=datetime.fromisoformat(str(data["at"])),
-                summary_id=int(data["summary_id"]) if data["summary_id"] is not None else None,
-                detail=str(data["detail"]),
-                prev_hash=str(data["prev_hash"]),
-                hash=str(data["hash"]),
-            )
+            entry = Entry.from_json(json.loads(line))
         except (ValueError, KeyError, TypeError):
             problems.append(f"line {number} is not a log entry")
             continue

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from bot.core.summary import canonical_json
 
@@ -53,6 +54,26 @@ class Entry:
     detail: str  # canonical JSON
     prev_hash: str
     hash: str
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Entry:
+        """An entry as ``as_json`` wrote it; raises KeyError, TypeError or ValueError."""
+        return cls(
+            project=str(data["project"]),
+            seq=int(data["seq"]),
+            kind=str(data["kind"]),
+            at=datetime.fromisoformat(str(data["at"])),
+            summary_id=int(data["summary_id"]) if data["summary_id"] is not None else None,
+            detail=str(data["detail"]),
+            prev_hash=str(data["prev_hash"]),
+            hash=str(data["hash"]),
+        )
+
+    def recomputed(self) -> str:
+        """The hash its content makes, to hold against the hash it stores."""
+        return entry_hash(
+            self.project, self.seq, self.kind, self.at, self.summary_id, self.detail, self.prev_hash
+        )
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -135,16 +156,7 @@ class ChainCheck:
             )
         elif entry.prev_hash != self.expected.hash:
             found.append(Break(entry.seq, "its previous hash is not the hash of the entry before"))
-        recomputed = entry_hash(
-            entry.project,
-            entry.seq,
-            entry.kind,
-            entry.at,
-            entry.summary_id,
-            entry.detail,
-            entry.prev_hash,
-        )
-        if recomputed != entry.hash:
+        if entry.recomputed() != entry.hash:
             found.append(Break(entry.seq, "its content does not hash to its stored hash"))
         self.expected = Head(entry.seq, entry.hash)  # go on from what is there
         return found

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from bot.core.evidence import Statement
-from bot.core.evidence_chain import Entry, entry_hash
+from bot.core.evidence_chain import Entry
 from bot.core.seal_keys import KeyRing
 
 FILE_TYPE = "timesign-evidence/1"
@@ -86,29 +85,11 @@ def _chain_problems(chain: object, statement: Statement) -> list[str]:
     sealed_found = False
     for raw in chain:
         try:
-            entry = Entry(
-                project=str(raw["project"]),
-                seq=int(raw["seq"]),
-                kind=str(raw["kind"]),
-                at=datetime.fromisoformat(str(raw["at"])),
-                summary_id=int(raw["summary_id"]) if raw["summary_id"] is not None else None,
-                detail=str(raw["detail"]),
-                prev_hash=str(raw["prev_hash"]),
-                hash=str(raw["hash"]),
-            )
+            entry = Entry.from_json(raw)
         except (KeyError, TypeError, ValueError):
             problems.append("an evidence log entry is not readable")
             continue
-        digest = entry_hash(
-            entry.project,
-            entry.seq,
-            entry.kind,
-            entry.at,
-            entry.summary_id,
-            entry.detail,
-            entry.prev_hash,
-        )
-        if digest != entry.hash:
+        if entry.recomputed() != entry.hash:
             problems.append(f"log entry {entry.seq} does not hash to its stored hash")
         if entry.seq == statement.chain_seq:
             sealed_found = True
