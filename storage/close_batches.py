@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.states import CodeState, SummaryState
 from bot.core.summary import WorkedDay
+from storage.db import SessionFactory
 from storage.queries import OPEN_STATES
 from storage.tables import Activity, MonthlySummary, Person, SigningCode, TimeEntry
 
@@ -131,3 +132,21 @@ async def insert_summaries(session: AsyncSession, rows: list[dict[str, Any]]) ->
 async def insert_codes(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     if rows:
         await (await session.connection()).execute(sa.insert(SigningCode), rows)
+
+
+# The tables a close fills. Their planner statistics must follow the close: a first
+# month's close starts from empty tables, and with statistics that still say "empty"
+# PostgreSQL reads each batch's summaries with a full scan, so batch k costs k.
+FILLED = ("monthly_summaries", "signing_codes", "outbox")
+
+
+async def refresh_statistics(sessions: SessionFactory) -> None:
+    """ANALYZE the filled tables on PostgreSQL (SQLite's planner needs no such help).
+    Called after batches 1, 2, 4, 8 ...: the statistics stay within twice the truth for
+    a handful of ANALYZEs, each a sample of at most 30 000 rows a table."""
+    async with sessions() as session:
+        connection = await session.connection()
+        if connection.dialect.name != "postgresql":
+            return
+        await connection.execute(sa.text(f"ANALYZE {', '.join(FILLED)}"))
+        await session.commit()

@@ -163,7 +163,7 @@ async def _close_all(
     async with core.sessions() as session:
         total = await close_batches.active_count(session, project.id)
     plan = _Plan(core, project, month, now, windowed=by != "coordinator")
-    after, done = 0, 0
+    after, done, batches = 0, 0, 0
     while True:
         async with transaction(core.sessions) as session:
             people = await close_batches.people_after(session, project.id, after, BATCH)
@@ -175,6 +175,9 @@ async def _close_all(
             )
         after = people[-1].id or after
         done += len(people)
+        batches += 1
+        if batches & (batches - 1) == 0:  # after batch 1, 2, 4, 8 ...
+            await close_batches.refresh_statistics(core.sessions)
         if progress is not None:
             await progress(done, total)
     async with transaction(core.sessions) as session:
