@@ -1,0 +1,267 @@
+"""Claiming outbox messages in batches, and recording what became of a batch at once.
+
+A claim is one UPDATE that marks up to ``limit`` due messages 'sending' under a lease and
+returns them. PostgreSQL picks them with FOR UPDATE SKIP LOCKED inside that UPDATE, so
+workers claiming at the same moment take different rows instead of queueing on the
+same ones; on SQLite the same UPDATE ... WHERE id IN (SELECT ... LIMIT n) runs under the
+one writer lock (BEGIN IMMEDIATE), so two claims never overlap. A worker that dies
+mid-send leaves its rows 'sending' until the lease runs out; any claim then takes them
+again.
+
+A claim is fair: it passes over rows whose send slot is taken (a Telegram chat that had
+its one message this second, a channel whose shared bucket is full), so they wait
+untouched and the oldest rows that can leave now go first. One chat flooded with
+answers thus holds back nobody else.
+
+Outcomes are written in bulk, one executemany per kind of outcome in a batch, and only
+where the worker still holds the claim.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Mapping
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+from bot.core.rate_limits import CHAT_BUCKET_PREFIX
+from bot.core.states import Channel, OutboxState
+from storage.db import SessionFactory, transaction
+from storage.tables import OutboxAttachment, OutboxMessage, RateBucket
+
+_Ids = SelectOfScalar[int] | SelectOfScalar[None]  # what sqlmodel types select(OutboxMessage.id) as
+
+
+def _claimable(now: datetime) -> sa.ColumnElement[bool]:
+    # A 'sending' row whose lease ran out belongs to a worker that died mid-send.
+    return sa.or_(
+        sa.and_(
+            col(OutboxMessage.state) == OutboxState.QUEUED,
+            col(OutboxMessage.next_attempt_at) <= now,
+        ),
+        sa.and_(
+            col(OutboxMessage.state) == OutboxState.SENDING,
+            col(OutboxMessage.claimed_until) < now,
+        ),
+    )
+
+
+def _chat_free(now: datetime) -> sa.ColumnElement[bool]:
+    chat_busy = sa.exists().where(
+        col(RateBucket.key) == sa.literal(CHAT_BUCKET_PREFIX) + col(OutboxMessage.address),
+        col(RateBucket.next_free_at) > now,
+    )
+    return sa.not_(sa.and_(col(OutboxMessage.channel) == Channel.TELEGRAM, chat_busy))
+
+
+async def claim(
+    sessions: SessionFactory,
+    *,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    limits: Mapping[str, int],
+    one_per_address: Collection[str] = (),
+) -> list[OutboxMessage]:
+    """Claim for ``worker`` the oldest due messages that may leave now, at most
+    ``limits[channel]`` of each channel (a channel not named is not claimed); oldest first.
+    Of a channel in ``one_per_address`` (a Telegram chat takes one message a second) only
+    each address's oldest is claimed: a batch holds one message a chat, in their order."""
+    lanes: dict[int, list[str]] = defaultdict(list)
+    for channel, limit in limits.items():
+        if limit > 0 and channel not in one_per_address:
+            lanes[limit].append(channel)
+    per_address = [c for c in sorted(one_per_address) if limits.get(c, 0) > 0]
+    if not lanes and not per_address:
+        return []
+    claimed: list[OutboxMessage] = []
+    async with transaction(sessions) as session:
+        postgres = (await session.connection()).dialect.name == "postgresql"
+        candidates = [_oldest(now, channels).limit(limit) for limit, channels in lanes.items()]
+        candidates += [
+            _oldest_per_address(now, c, postgres=postgres).limit(limits[c]) for c in per_address
+        ]
+        for each in candidates:
+            claimed += await _claim(session, each, worker, now, lease)
+    return sorted(claimed, key=lambda row: row.id or 0)
+
+
+def _oldest(now: datetime, channels: Collection[str]) -> _Ids:
+    return (
+        select(OutboxMessage.id)
+        .where(col(OutboxMessage.channel).in_(sorted(channels)), _claimable(now), _chat_free(now))
+        .order_by(col(OutboxMessage.id))
+    )
+
+
+def _oldest_per_address(now: datetime, channel: str, *, postgres: bool) -> _Ids:
+    # An address whose oldest is in flight with another worker gets nothing: its next
+    # message would only find the slot taken, or overtake. The firsts are a CTE, on
+    # PostgreSQL materialised: a semi join would otherwise group again for every row.
+    in_flight_or_due = sa.or_(
+        col(OutboxMessage.state) == OutboxState.SENDING,
+        sa.and_(
+            col(OutboxMessage.state) == OutboxState.QUEUED,
+            col(OutboxMessage.next_attempt_at) <= now,
+        ),
+    )
+    firsts = (
+        select(sa.func.min(OutboxMessage.id))
+        .where(col(OutboxMessage.channel) == channel, in_flight_or_due, _chat_free(now))
+        .group_by(col(OutboxMessage.address))
+        .cte(f"firsts_{channel}")
+    )
+    if postgres:
+        firsts = firsts.prefix_with("MATERIALIZED")
+    return (
+        select(OutboxMessage.id)
+        .where(col(OutboxMessage.id).in_(select(firsts.c[0])), _claimable(now))
+        .order_by(col(OutboxMessage.id))
+    )
+
+
+async def claim_ids(
+    sessions: SessionFactory,
+    *,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    ids: Collection[int],
+) -> list[OutboxMessage]:
+    """Claim exactly these messages, those of them still due, whatever their send slot."""
+    async with transaction(sessions) as session:
+        candidates = select(OutboxMessage.id).where(
+            col(OutboxMessage.id).in_(sorted(ids)), _claimable(now)
+        )
+        claimed = await _claim(
+            session, candidates.order_by(col(OutboxMessage.id)), worker, now, lease
+        )
+    return sorted(claimed, key=lambda row: row.id or 0)
+
+
+async def _claim(
+    session: AsyncSession,
+    candidates: _Ids,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+) -> list[OutboxMessage]:
+    if (await session.connection()).dialect.name == "postgresql":
+        # Picked once, in a materialised CTE: as a plain IN (subquery) the planner may
+        # rescan it for every outer row of a semi join, and then a LIMIT limits nothing.
+        picked = candidates.with_for_update(skip_locked=True).cte("picked")
+        picked = picked.prefix_with("MATERIALIZED")
+    else:
+        picked = candidates.cte("picked")
+    # RETURNING the claimed rows: one statement, not an UPDATE and a SELECT.
+    result = await session.exec(
+        sa.update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(select(picked.c.id)), _claimable(now))
+        .values(
+            state=OutboxState.SENDING,
+            claimed_by=worker,
+            claimed_until=now + lease,
+            attempts=OutboxMessage.attempts + 1,
+        )
+        .returning(OutboxMessage)
+        .execution_options(populate_existing=True)
+    )
+    return list(result.scalars().all())
+
+
+async def finish(
+    session: AsyncSession, worker: str, outcomes: Mapping[int, Mapping[str, object]]
+) -> set[int]:
+    """Record each message's outcome (column -> value), only where ``worker`` still holds
+    the claim (a lease may have run out); returns the ids recorded.
+
+    The rows still held are read first, locked on PostgreSQL so no claim can take one
+    before the commit; then one executemany per kind of outcome (sent, retried, ...)."""
+    if not outcomes:
+        return set()
+    held_query = select(OutboxMessage.id, OutboxMessage.attachment).where(
+        col(OutboxMessage.id).in_(sorted(outcomes)),
+        col(OutboxMessage.claimed_by) == worker,
+        col(OutboxMessage.state) == OutboxState.SENDING,
+    )
+    if (await session.connection()).dialect.name == "postgresql":
+        held_query = held_query.with_for_update()
+    held = {row_id: key for row_id, key in (await session.exec(held_query)).all() if row_id}
+    kinds: dict[tuple[str, ...], list[dict[str, object]]] = defaultdict(list)
+    for row_id in sorted(held):
+        values = outcomes[row_id]
+        kinds[tuple(sorted(values))].append(
+            {"row_id": row_id, **{f"new_{column}": value for column, value in values.items()}}
+        )
+    connection = await session.connection()
+    for columns, rows in kinds.items():
+        await connection.execute(
+            sa.update(OutboxMessage)
+            .where(
+                col(OutboxMessage.id) == sa.bindparam("row_id"),
+                col(OutboxMessage.claimed_by) == worker,
+            )
+            .values(
+                claimed_by=None,
+                claimed_until=None,
+                **{column: sa.bindparam(f"new_{column}") for column in columns},
+            ),
+            rows,
+        )
+    # A file is kept only until it is handed over (or given up on).
+    done = (OutboxState.SENT, OutboxState.FAILED)
+    files = [key for row_id, key in held.items() if key and outcomes[row_id].get("state") in done]
+    if files:
+        await session.exec(sa.delete(OutboxAttachment).where(col(OutboxAttachment.key).in_(files)))
+    return set(held)
+
+
+async def hold_to_window(session: AsyncSession, project_id: int, opening: datetime) -> int:
+    """The project's window is shut: its queued windowed rows wait for ``opening``,
+    untouched; returns how many. (Claimed ones are released by the worker's ``finish``.)"""
+    result = await session.exec(
+        sa.update(OutboxMessage)
+        .where(
+            col(OutboxMessage.project_id) == project_id,
+            col(OutboxMessage.windowed).is_(True),
+            col(OutboxMessage.state) == OutboxState.QUEUED,
+            col(OutboxMessage.next_attempt_at) < opening,
+        )
+        .values(next_attempt_at=opening)
+    )
+    return int(result.rowcount or 0)
+
+
+async def next_chance(sessions: SessionFactory, now: datetime) -> datetime | None:
+    """The first moment a queued message may be sendable: its due time, or for one due
+    already but waiting for a send slot, the moment the first slot frees."""
+    async with sessions() as session:
+        due = (
+            await session.exec(
+                select(sa.func.min(OutboxMessage.next_attempt_at)).where(
+                    col(OutboxMessage.state) == OutboxState.QUEUED
+                )
+            )
+        ).one()
+        if due is None:
+            return None
+        due = _aware(due)
+        if due > now:
+            return due
+        slot = (
+            await session.exec(
+                select(sa.func.min(RateBucket.next_free_at)).where(
+                    col(RateBucket.next_free_at) > now
+                )
+            )
+        ).one()
+    return _aware(slot) if slot is not None else now
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands timestamps back without a zone; they are stored as UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
