@@ -19,6 +19,7 @@ where the worker still holds the claim.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,7 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 from bot.core.rate_limits import CHAT_BUCKET_PREFIX
 from bot.core.states import Channel, OutboxState
@@ -35,25 +37,29 @@ from storage.tables import OutboxAttachment, OutboxMessage, RateBucket
 
 _Ids = SelectOfScalar[int] | SelectOfScalar[None]  # what sqlmodel types select(OutboxMessage.id) as
 
+# A claim's statements are built once per shape and bound per call: building one costs
+# about a millisecond, a good part of a small batch.
+_NOW = sa.bindparam("now", type_=UTCDateTime())
 
-def _claimable(now: datetime) -> sa.ColumnElement[bool]:
+
+def _claimable() -> sa.ColumnElement[bool]:
     # A 'sending' row whose lease ran out belongs to a worker that died mid-send.
     return sa.or_(
         sa.and_(
             col(OutboxMessage.state) == OutboxState.QUEUED,
-            col(OutboxMessage.next_attempt_at) <= now,
+            col(OutboxMessage.next_attempt_at) <= _NOW,
         ),
         sa.and_(
             col(OutboxMessage.state) == OutboxState.SENDING,
-            col(OutboxMessage.claimed_until) < now,
+            col(OutboxMessage.claimed_until) < _NOW,
         ),
     )
 
 
-def _chat_free(now: datetime) -> sa.ColumnElement[bool]:
+def _chat_free() -> sa.ColumnElement[bool]:
     chat_busy = sa.exists().where(
         col(RateBucket.key) == sa.literal(CHAT_BUCKET_PREFIX) + col(OutboxMessage.address),
-        col(RateBucket.next_free_at) > now,
+        col(RateBucket.next_free_at) > _NOW,
     )
     return sa.not_(sa.and_(col(OutboxMessage.channel) == Channel.TELEGRAM, chat_busy))
 
@@ -79,49 +85,16 @@ async def claim(
     if not lanes and not per_address:
         return []
     claimed: list[OutboxMessage] = []
+    params = {"now": now, "worker": worker, "until": now + lease}
     async with transaction(sessions) as session:
         postgres = (await session.connection()).dialect.name == "postgresql"
-        candidates = [_oldest(now, channels).limit(limit) for limit, channels in lanes.items()]
-        candidates += [
-            _oldest_per_address(now, c, postgres=postgres).limit(limits[c]) for c in per_address
-        ]
-        for each in candidates:
-            claimed += await _claim(session, each, worker, now, lease)
+        for limit, channels in lanes.items():
+            statement = _claim_oldest(tuple(sorted(channels)), postgres)
+            claimed += await _claim(session, statement, {**params, "limit": limit})
+        for channel in per_address:
+            statement = _claim_oldest_per_address(channel, postgres)
+            claimed += await _claim(session, statement, {**params, "limit": limits[channel]})
     return sorted(claimed, key=lambda row: row.id or 0)
-
-
-def _oldest(now: datetime, channels: Collection[str]) -> _Ids:
-    return (
-        select(OutboxMessage.id)
-        .where(col(OutboxMessage.channel).in_(sorted(channels)), _claimable(now), _chat_free(now))
-        .order_by(col(OutboxMessage.id))
-    )
-
-
-def _oldest_per_address(now: datetime, channel: str, *, postgres: bool) -> _Ids:
-    # An address whose oldest is in flight with another worker gets nothing: its next
-    # message would only find the slot taken, or overtake. The firsts are a CTE, on
-    # PostgreSQL materialised: a semi join would otherwise group again for every row.
-    in_flight_or_due = sa.or_(
-        col(OutboxMessage.state) == OutboxState.SENDING,
-        sa.and_(
-            col(OutboxMessage.state) == OutboxState.QUEUED,
-            col(OutboxMessage.next_attempt_at) <= now,
-        ),
-    )
-    firsts = (
-        select(sa.func.min(OutboxMessage.id))
-        .where(col(OutboxMessage.channel) == channel, in_flight_or_due, _chat_free(now))
-        .group_by(col(OutboxMessage.address))
-        .cte(f"firsts_{channel}")
-    )
-    if postgres:
-        firsts = firsts.prefix_with("MATERIALIZED")
-    return (
-        select(OutboxMessage.id)
-        .where(col(OutboxMessage.id).in_(select(firsts.c[0])), _claimable(now))
-        .order_by(col(OutboxMessage.id))
-    )
 
 
 async def claim_ids(
@@ -133,24 +106,68 @@ async def claim_ids(
     ids: Collection[int],
 ) -> list[OutboxMessage]:
     """Claim exactly these messages, those of them still due, whatever their send slot."""
+    params = {"now": now, "worker": worker, "until": now + lease, "ids": sorted(ids)}
     async with transaction(sessions) as session:
-        candidates = select(OutboxMessage.id).where(
-            col(OutboxMessage.id).in_(sorted(ids)), _claimable(now)
-        )
-        claimed = await _claim(
-            session, candidates.order_by(col(OutboxMessage.id)), worker, now, lease
-        )
+        postgres = (await session.connection()).dialect.name == "postgresql"
+        claimed = await _claim(session, _claim_listed(postgres), params)
     return sorted(claimed, key=lambda row: row.id or 0)
 
 
 async def _claim(
-    session: AsyncSession,
-    candidates: _Ids,
-    worker: str,
-    now: datetime,
-    lease: timedelta,
+    session: AsyncSession, statement: sa.Update, params: dict[str, object]
 ) -> list[OutboxMessage]:
-    if (await session.connection()).dialect.name == "postgresql":
+    result = await session.exec(statement, params=params)
+    return list(result.scalars().all())
+
+
+@functools.cache
+def _claim_oldest(channels: tuple[str, ...], postgres: bool) -> sa.Update:
+    candidates = select(OutboxMessage.id).where(
+        col(OutboxMessage.channel).in_(channels), _claimable(), _chat_free()
+    )
+    return _claiming(candidates, postgres, limited=True)
+
+
+@functools.cache
+def _claim_oldest_per_address(channel: str, postgres: bool) -> sa.Update:
+    # An address whose oldest is in flight with another worker gets nothing: its next
+    # message would only find the slot taken, or overtake. The firsts are a CTE, on
+    # PostgreSQL materialised: a semi join would otherwise group again for every row.
+    in_flight_or_due = sa.or_(
+        col(OutboxMessage.state) == OutboxState.SENDING,
+        sa.and_(
+            col(OutboxMessage.state) == OutboxState.QUEUED,
+            col(OutboxMessage.next_attempt_at) <= _NOW,
+        ),
+    )
+    firsts = (
+        select(sa.func.min(OutboxMessage.id))
+        .where(col(OutboxMessage.channel) == channel, in_flight_or_due, _chat_free())
+        .group_by(col(OutboxMessage.address))
+        .cte(f"firsts_{channel}")
+    )
+    if postgres:
+        firsts = firsts.prefix_with("MATERIALIZED")
+    candidates = select(OutboxMessage.id).where(
+        col(OutboxMessage.id).in_(select(firsts.c[0])), _claimable()
+    )
+    return _claiming(candidates, postgres, limited=True)
+
+
+@functools.cache
+def _claim_listed(postgres: bool) -> sa.Update:
+    candidates = select(OutboxMessage.id).where(
+        col(OutboxMessage.id).in_(sa.bindparam("ids", expanding=True)), _claimable()
+    )
+    return _claiming(candidates, postgres, limited=False)
+
+
+def _claiming(candidates: _Ids, postgres: bool, *, limited: bool) -> sa.Update:
+    """The UPDATE that claims the rows ``candidates`` picks, oldest first, returning them."""
+    candidates = candidates.order_by(col(OutboxMessage.id))
+    if limited:
+        candidates = candidates.limit(sa.bindparam("limit", type_=sa.Integer()))
+    if postgres:
         # Picked once, in a materialised CTE: as a plain IN (subquery) the planner may
         # rescan it for every outer row of a semi join, and then a LIMIT limits nothing.
         picked = candidates.with_for_update(skip_locked=True).cte("picked")
@@ -158,19 +175,18 @@ async def _claim(
     else:
         picked = candidates.cte("picked")
     # RETURNING the claimed rows: one statement, not an UPDATE and a SELECT.
-    result = await session.exec(
+    return (
         sa.update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(select(picked.c.id)), _claimable(now))
+        .where(col(OutboxMessage.id).in_(select(picked.c.id)), _claimable())
         .values(
             state=OutboxState.SENDING,
-            claimed_by=worker,
-            claimed_until=now + lease,
+            claimed_by=sa.bindparam("worker"),
+            claimed_until=sa.bindparam("until"),
             attempts=OutboxMessage.attempts + 1,
         )
         .returning(OutboxMessage)
         .execution_options(populate_existing=True)
     )
-    return list(result.scalars().all())
 
 
 async def finish(
