@@ -14,8 +14,11 @@ connecting, to the moment the last child has drained the queue:
              lease, send it, record the outcomes)
   2 workers  PostgreSQL: two such processes on one queue, as the Procfile runs them
 It prints the median of ``--runs`` runs of each, with the worker's ratio to the
-baseline of the same run and two workers' ratio to one. The transport answers at once,
-so the figures are the database cost of crash-safe delivery, not a provider's speed.
+baseline of the same run and two workers' ratio to one, and the CPU the children spent
+per message: on a shared machine the one figure that does not depend on what else runs
+(two workers on free cores scale as far as their CPU, PostgreSQL's and its WAL allow).
+The transport answers at once, so the figures are the database cost of crash-safe
+delivery, not a provider's speed.
 
 ``--flood`` adds the fairness scenario, with send-rate limits on (SMS at
 ``--sms-rate`` a second, Telegram one a second per chat) and the wall clock: the SMS
@@ -188,6 +191,7 @@ async def child(role: str, url: str) -> None:
             await session.exec(select(sa.func.count()).select_from(OutboxMessage))
         print("ready", flush=True)
         await asyncio.to_thread(sys.stdin.readline)
+        cpu = time.process_time()
         if role == "baseline":
             handled = await baseline(sessions)
         else:
@@ -195,7 +199,7 @@ async def child(role: str, url: str) -> None:
             (worker,) = dispatchers(sessions, 1, name=f"bench-{os.getpid()}")
             handled = await run_due(worker)
         # CLOCK_MONOTONIC is one clock for every process: the parent compares it.
-        print(handled, time.monotonic(), flush=True)
+        print(handled, time.monotonic(), time.process_time() - cpu, flush=True)
     finally:
         await engine.dispose()
 
@@ -215,8 +219,10 @@ async def fresh_queue(url: str, n: int) -> None:
         await engine.dispose()
 
 
-async def race(url: str, role: str, processes: int, n: int) -> float:
-    """Messages a second ``processes`` children of ``role`` deliver from ``n`` queued."""
+async def race(url: str, role: str, processes: int, n: int) -> tuple[float, float]:
+    """Messages a second ``processes`` children of ``role`` deliver from ``n`` queued, and
+    the CPU seconds they spent on it: on a shared machine the one figure that does not
+    depend on what else runs."""
     await fresh_queue(url, n)
     children = [
         await asyncio.create_subprocess_exec(
@@ -241,7 +247,7 @@ async def race(url: str, role: str, processes: int, n: int) -> float:
         each.stdin.write(b"go\n")
         await each.stdin.drain()
     outputs = [(await each.communicate())[0].split() for each in children]
-    elapsed = max(float(done) for _, done in outputs) - started  # not the processes' exit
+    elapsed = max(float(done) for _, done, _ in outputs) - started  # not the processes' exit
     if any(each.returncode for each in children):
         raise SystemExit(f"a {role} child failed")
     engine = create_engine(url)
@@ -254,10 +260,10 @@ async def race(url: str, role: str, processes: int, n: int) -> float:
             ).one()
     finally:
         await engine.dispose()
-    handled = sum(int(count) for count, _ in outputs)
+    handled = sum(int(count) for count, _, _ in outputs)
     if left or handled != n:
         raise SystemExit(f"{role}: {left} messages not sent, {handled} handled of {n}")
-    return n / elapsed
+    return n / elapsed, sum(float(cpu) for _, _, cpu in outputs)
 
 
 def median(values: list[float]) -> float:
@@ -265,27 +271,38 @@ def median(values: list[float]) -> float:
 
 
 async def measure(label: str, url: str, n: int, runs: int, two: bool) -> None:
-    base, one, both = [], [], []
+    figures: dict[str, list[tuple[float, float]]] = {"base": [], "one": [], "two": []}
     for _ in range(runs):
-        base.append(await race(url, "baseline", 1, n))
-        one.append(await race(url, "worker", 1, n))
+        figures["base"].append(await race(url, "baseline", 1, n))
+        figures["one"].append(await race(url, "worker", 1, n))
         if two:
-            both.append(await race(url, "worker", 2, n))
-    ratio = [o / b for o, b in zip(one, base, strict=True)]
-    each = ", ".join(f"{r:.2f}" for r in ratio)
+            figures["two"].append(await race(url, "worker", 2, n))
+
+    def rate(kind: str) -> float:
+        return median([each for each, _ in figures[kind]])
+
+    def cpu(kind: str) -> str:
+        micros = median([seconds for _, seconds in figures[kind]]) / n * 1e6
+        return f"CPU {micros:4.0f} us/msg"
+
+    ratio = [o / b for (o, _), (b, _) in zip(figures["one"], figures["base"], strict=True)]
     load = os.getloadavg()[0]  # a shared machine: how busy it was, to read the figures by
     print(f"{label}: {n} messages, median of {runs} runs, load {load:.1f} at the end")
-    print(f"  (1 worker / baseline by run: {each})")
-    print(f"  baseline select+update loop {median(base):8.0f} msg/s")
+    print(f"  baseline select+update loop {rate('base'):6.0f} msg/s  {cpu('base')}")
     print(
-        f"  outbox, 1 worker            {median(one):8.0f} msg/s  ({median(ratio):.2f} x baseline)"
+        f"  outbox, 1 worker            {rate('one'):6.0f} msg/s  {cpu('one')}"
+        f"  {median(ratio):5.2f} x baseline (runs {_listed(ratio)})"
     )
     if two:
-        scale = [t / o for t, o in zip(both, one, strict=True)]
+        scale = [t / o for (t, _), (o, _) in zip(figures["two"], figures["one"], strict=True)]
         print(
-            f"  outbox, 2 worker processes  {median(both):8.0f} msg/s  "
-            f"({median(scale):.2f} x 1 worker; runs {', '.join(f'{r:.2f}' for r in scale)})"
+            f"  outbox, 2 worker processes  {rate('two'):6.0f} msg/s  {cpu('two')}"
+            f"  {median(scale):5.2f} x 1 worker (runs {_listed(scale)})"
         )
+
+
+def _listed(values: list[float]) -> str:
+    return ", ".join(f"{value:.2f}" for value in values)
 
 
 async def postgres(base_url: str, n: int, runs: int, flood_rate: float | None) -> None:
