@@ -21,7 +21,7 @@ from notifications.transport import Sent
 from storage import audit, delivery
 from storage.db import SessionFactory, transaction
 from storage.outbox import FAILED, QUEUED, SENT
-from storage.outbox_claims import finish, hold_to_window
+from storage.outbox_outcomes import finish, hold_to_window
 from storage.tables import OutboxMessage, Person
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,8 @@
 """The outbox: every outgoing message is a row before anyone is told it was sent.
 
 Here messages are queued, in the caller's transaction, and read back for sending;
-``storage.outbox_claims`` hands them to workers and records what became of them.
+``storage.outbox_claims`` hands them to workers, ``storage.outbox_outcomes`` records
+what became of them.
 """
 
 from __future__ import annotations

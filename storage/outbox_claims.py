@@ -1,10 +1,10 @@
-"""Claiming outbox messages in batches, and recording what became of a batch at once.
+"""Claiming outbox messages in batches, and when the next claim may find one.
 
-A claim is one UPDATE that marks up to ``limit`` due messages 'sending' under a lease and
-returns them. PostgreSQL picks them with FOR UPDATE SKIP LOCKED inside that UPDATE, so
-workers claiming at the same moment take different rows instead of queueing on the
-same ones; on SQLite the same UPDATE ... WHERE id IN (SELECT ... LIMIT n) runs under the
-one writer lock (BEGIN IMMEDIATE), so two claims never overlap. A worker that dies
+A claim is one UPDATE per lane that marks up to ``limit`` due messages 'sending' under a
+lease and returns them. PostgreSQL picks them with FOR UPDATE SKIP LOCKED inside that
+UPDATE, so workers claiming at the same moment take different rows instead of queueing
+on the same ones; on SQLite the same UPDATE ... WHERE id IN (SELECT ... LIMIT n) runs
+under the one writer lock (BEGIN IMMEDIATE), so two claims never overlap. A worker that dies
 mid-send leaves its rows 'sending' until the lease runs out; any claim then takes them
 again.
 
@@ -13,8 +13,7 @@ its one message this second, a channel whose shared bucket is full), so they wai
 untouched and the oldest rows that can leave now go first. One chat flooded with
 answers thus holds back nobody else.
 
-Outcomes are written in bulk, one executemany per kind of outcome in a batch, and only
-where the worker still holds the claim.
+What became of a claimed batch is written by ``storage.outbox_outcomes``.
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 from bot.core.rate_limits import CHAT_BUCKET_PREFIX
 from bot.core.states import Channel, OutboxState
 from storage.db import SessionFactory, transaction
-from storage.tables import OutboxAttachment, OutboxMessage, RateBucket
+from storage.tables import OutboxMessage, RateBucket
 
 _Ids = SelectOfScalar[int] | SelectOfScalar[None]  # what sqlmodel types select(OutboxMessage.id) as
 
@@ -87,7 +86,7 @@ async def claim(
     claimed: list[OutboxMessage] = []
     params = {"now": now, "worker": worker, "until": now + lease}
     async with transaction(sessions) as session:
-        postgres = await _lightly(session)
+        postgres = await _start_claiming(session)
         for limit, channels in lanes.items():
             statement = _claim_oldest(tuple(sorted(channels)), postgres)
             claimed += await _claim(session, statement, {**params, "limit": limit})
@@ -108,12 +107,12 @@ async def claim_ids(
     """Claim exactly these messages, those of them still due, whatever their send slot."""
     params = {"now": now, "worker": worker, "until": now + lease, "ids": sorted(ids)}
     async with transaction(sessions) as session:
-        postgres = await _lightly(session)
+        postgres = await _start_claiming(session)
         claimed = await _claim(session, _claim_listed(postgres), params)
     return sorted(claimed, key=lambda row: row.id or 0)
 
 
-async def _lightly(session: AsyncSession) -> bool:
+async def _start_claiming(session: AsyncSession) -> bool:
     """On PostgreSQL, the claim's commit does not wait for its WAL to reach the disk; True
     there. A claim lost in a database crash leaves its rows 'queued', where a claim that
     was kept leaves them 'sending' until the lease runs out: either way they go again,
@@ -199,69 +198,6 @@ def _claiming(candidates: _Ids, postgres: bool, *, limited: bool) -> sa.Update:
         .returning(OutboxMessage)
         .execution_options(populate_existing=True)
     )
-
-
-async def finish(
-    session: AsyncSession, worker: str, outcomes: Mapping[int, Mapping[str, object]]
-) -> set[int]:
-    """Record each message's outcome (column -> value), only where ``worker`` still holds
-    the claim (a lease may have run out); returns the ids recorded.
-
-    The rows still held are read first, locked on PostgreSQL so no claim can take one
-    before the commit; then one executemany per kind of outcome (sent, retried, ...)."""
-    if not outcomes:
-        return set()
-    held_query = select(OutboxMessage.id, OutboxMessage.attachment).where(
-        col(OutboxMessage.id).in_(sorted(outcomes)),
-        col(OutboxMessage.claimed_by) == worker,
-        col(OutboxMessage.state) == OutboxState.SENDING,
-    )
-    if (await session.connection()).dialect.name == "postgresql":
-        held_query = held_query.with_for_update()
-    held = {row_id: key for row_id, key in (await session.exec(held_query)).all() if row_id}
-    kinds: dict[tuple[str, ...], list[dict[str, object]]] = defaultdict(list)
-    for row_id in sorted(held):
-        values = outcomes[row_id]
-        kinds[tuple(sorted(values))].append(
-            {"row_id": row_id, **{f"new_{column}": value for column, value in values.items()}}
-        )
-    connection = await session.connection()
-    for columns, rows in kinds.items():
-        await connection.execute(
-            sa.update(OutboxMessage)
-            .where(
-                col(OutboxMessage.id) == sa.bindparam("row_id"),
-                col(OutboxMessage.claimed_by) == worker,
-            )
-            .values(
-                claimed_by=None,
-                claimed_until=None,
-                **{column: sa.bindparam(f"new_{column}") for column in columns},
-            ),
-            rows,
-        )
-    # A file is kept only until it is handed over (or given up on).
-    done = (OutboxState.SENT, OutboxState.FAILED)
-    files = [key for row_id, key in held.items() if key and outcomes[row_id].get("state") in done]
-    if files:
-        await session.exec(sa.delete(OutboxAttachment).where(col(OutboxAttachment.key).in_(files)))
-    return set(held)
-
-
-async def hold_to_window(session: AsyncSession, project_id: int, opening: datetime) -> int:
-    """The project's window is shut: its queued windowed rows wait for ``opening``,
-    untouched; returns how many. (Claimed ones are released by the worker's ``finish``.)"""
-    result = await session.exec(
-        sa.update(OutboxMessage)
-        .where(
-            col(OutboxMessage.project_id) == project_id,
-            col(OutboxMessage.windowed).is_(True),
-            col(OutboxMessage.state) == OutboxState.QUEUED,
-            col(OutboxMessage.next_attempt_at) < opening,
-        )
-        .values(next_attempt_at=opening)
-    )
-    return int(result.rowcount or 0)
 
 
 async def next_chance(sessions: SessionFactory, now: datetime) -> datetime | None:
