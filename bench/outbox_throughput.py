@@ -1,17 +1,24 @@
-"""Outbox throughput: messages/second the dispatcher delivers to an in-process transport.
+"""Outbox throughput: messages/second the worker delivers to a transport that answers at once.
 
-Run: ``.venv/bin/python bench/outbox_throughput.py [--messages N]``. SQLite always (a
-temporary file); PostgreSQL when TIMESIGN_TEST_POSTGRES_URL is set (a temporary
-database, dropped afterwards). Not part of the test suite.
+Run: ``.venv/bin/python bench/outbox_throughput.py [--people N] [--runs 3] [--flood]``
+(``--people``: messages queued). SQLite always (a temporary file); PostgreSQL when
+TIMESIGN_TEST_POSTGRES_URL is set (a temporary database, dropped afterwards). Not part
+of the test suite.
 
-Per database it measures, on freshly queued rows each time:
-  baseline   a plain loop doing the least a delivery must do: one transaction that
-             reads the oldest queued row and one that marks it sent
-  1 worker   Dispatcher.handle_one() until the queue is empty (claim with lease,
-             send, record)
-  2 workers  two dispatchers with their own names racing on the same queue
-and prints each rate with its ratio to the baseline. The transport answers at once, so
-the figures are the database cost of crash-safe delivery, not a provider's speed.
+Every figure is a child process draining the same freshly queued rows (PostgreSQL
+vacuumed and analysed first), timed from a start signal given after imports and
+connecting, to the moment the last child has drained the queue:
+  baseline   a bare loop doing the least a delivery must do per message: one
+             transaction that reads the oldest queued row, one that marks it sent
+  1 worker   the product's worker loop (bot.roots.worker.run_due: claim a batch with a
+             lease, send it, record the outcomes)
+  2 workers  PostgreSQL: two such processes on one queue, as the Procfile runs them
+It prints the median of ``--runs`` runs of each, with the worker's ratio to the
+baseline of the same run and two workers' ratio to one, and the CPU the children spent
+per message: on a shared machine the one figure that does not depend on what else runs
+(two workers on free cores scale as far as their CPU, PostgreSQL's and its WAL allow).
+The transport answers at once, so the figures are the database cost of crash-safe
+delivery, not a provider's speed.
 
 ``--flood`` adds the fairness scenario, with send-rate limits on (SMS at
 ``--sms-rate`` a second, Telegram one a second per chat) and the wall clock: the SMS
@@ -24,11 +31,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -84,8 +91,9 @@ async def queue(sessions: SessionFactory, n: int) -> None:
         await (await session.connection()).execute(sa.insert(OutboxMessage), rows)
 
 
-async def baseline(sessions: SessionFactory, n: int) -> None:
-    for _ in range(n):
+async def baseline(sessions: SessionFactory) -> int:
+    sent = 0
+    while True:
         async with transaction(sessions) as session:
             row_id = (
                 await session.exec(
@@ -95,16 +103,19 @@ async def baseline(sessions: SessionFactory, n: int) -> None:
                     .limit(1)
                 )
             ).first()
+        if row_id is None:
+            return sent
         async with transaction(sessions) as session:
             await session.exec(
                 sa.update(OutboxMessage)
                 .where(col(OutboxMessage.id) == row_id)
                 .values(state="sent", provider_message_id=f"SM{uuid.uuid4().hex}")
             )
+        sent += 1
 
 
 def dispatchers(
-    sessions: SessionFactory, count: int, limiter: RateLimiter | None = None
+    sessions: SessionFactory, count: int, limiter: RateLimiter | None = None, name: str = "bench"
 ) -> list[Dispatcher]:
     return [
         Dispatcher(
@@ -112,7 +123,7 @@ def dispatchers(
             {"sms": InstantTransport(), "telegram": InstantTransport()},
             key=b"bench-secret-key-0123456789",
             clock=now,
-            worker=f"bench-{i}",
+            worker=f"{name}-{i}",
             limiter=limiter,
         )
         for i in range(count)
@@ -171,54 +182,130 @@ async def fairness(label: str, url: str, per_second: float) -> None:
     print(f"  behind 1 000 answers to a chat {flooded:6.1f} SMS/s  ({flooded / alone:.2f} x alone)")
 
 
-async def drain(dispatcher: Dispatcher) -> None:
-    while await dispatcher.handle_one():
-        pass
-
-
-async def workers(sessions: SessionFactory, count: int) -> None:
-    await asyncio.gather(*(drain(d) for d in dispatchers(sessions, count)))
-
-
-async def timed(
-    sessions: SessionFactory, n: int, run: Callable[[SessionFactory], Awaitable[None]]
-) -> float:
-    async with transaction(sessions) as session:
-        await session.exec(sa.delete(OutboxMessage))
-    await queue(sessions, n)
-    started = time.perf_counter()
-    await run(sessions)
-    elapsed = time.perf_counter() - started
-    async with transaction(sessions) as session:
-        left = (
-            await session.exec(select(sa.func.count()).where(col(OutboxMessage.state) != "sent"))
-        ).one()
-    if left:
-        raise SystemExit(f"{left} messages were not sent")
-    return n / elapsed
-
-
-async def measure(label: str, url: str, n: int, flood_rate: float | None = None) -> None:
-    if flood_rate is not None:
-        await fairness(label, url, flood_rate)
+async def child(role: str, url: str) -> None:
+    """One process of the race: connect, say ready, wait for the start, drain, report."""
     engine = create_engine(url)
     sessions = session_factory(engine)
     try:
-        base = await timed(sessions, n, lambda s: baseline(s, n))
-        one = await timed(sessions, n, lambda s: workers(s, 1))
-        two = await timed(sessions, n, lambda s: workers(s, 2))
+        async with sessions() as session:
+            await session.exec(select(sa.func.count()).select_from(OutboxMessage))
+        print("ready", flush=True)
+        await asyncio.to_thread(sys.stdin.readline)
+        cpu = time.process_time()
+        if role == "baseline":
+            handled = await baseline(sessions)
+        else:
+            # Named by process: two workers must never hold the same name.
+            (worker,) = dispatchers(sessions, 1, name=f"bench-{os.getpid()}")
+            handled = await run_due(worker)
+        # CLOCK_MONOTONIC is one clock for every process: the parent compares it.
+        print(handled, time.monotonic(), time.process_time() - cpu, flush=True)
     finally:
         await engine.dispose()
-    print(f"{label} ({n} messages)")
-    print(f"  baseline select+update loop {base:8.0f} msg/s")
-    print(f"  dispatcher, 1 worker        {one:8.0f} msg/s  ({one / base:.2f} x baseline)")
+
+
+async def fresh_queue(url: str, n: int) -> None:
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    try:
+        async with transaction(sessions) as session:
+            await session.exec(sa.delete(OutboxMessage))
+        await queue(sessions, n)
+        if engine.dialect.name == "postgresql":
+            async with engine.connect() as connection:
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.exec_driver_sql("VACUUM ANALYZE outbox")
+    finally:
+        await engine.dispose()
+
+
+async def race(url: str, role: str, processes: int, n: int) -> tuple[float, float]:
+    """Messages a second ``processes`` children of ``role`` deliver from ``n`` queued, and
+    the CPU seconds they spent on it: on a shared machine the one figure that does not
+    depend on what else runs."""
+    await fresh_queue(url, n)
+    children = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--child",
+            role,
+            "--url",
+            url,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for _ in range(processes)
+    ]
+    for each in children:
+        assert each.stdout is not None and each.stdin is not None
+        if (await each.stdout.readline()).strip() != b"ready":
+            raise SystemExit(f"a {role} child failed to start")
+    started = time.monotonic()
+    for each in children:
+        assert each.stdin is not None
+        each.stdin.write(b"go\n")
+        await each.stdin.drain()
+    outputs = [(await each.communicate())[0].split() for each in children]
+    elapsed = max(float(done) for _, done, _ in outputs) - started  # not the processes' exit
+    if any(each.returncode for each in children):
+        raise SystemExit(f"a {role} child failed")
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session:
+            left = (
+                await session.exec(
+                    select(sa.func.count()).where(col(OutboxMessage.state) != "sent")
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+    handled = sum(int(count) for count, _, _ in outputs)
+    if left or handled != n:
+        raise SystemExit(f"{role}: {left} messages not sent, {handled} handled of {n}")
+    return n / elapsed, sum(float(cpu) for _, _, cpu in outputs)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+async def measure(label: str, url: str, n: int, runs: int, two: bool) -> None:
+    figures: dict[str, list[tuple[float, float]]] = {"base": [], "one": [], "two": []}
+    for _ in range(runs):
+        figures["base"].append(await race(url, "baseline", 1, n))
+        figures["one"].append(await race(url, "worker", 1, n))
+        if two:
+            figures["two"].append(await race(url, "worker", 2, n))
+
+    def rate(kind: str) -> float:
+        return median([each for each, _ in figures[kind]])
+
+    def cpu(kind: str) -> str:
+        micros = median([seconds for _, seconds in figures[kind]]) / n * 1e6
+        return f"CPU {micros:4.0f} us/msg"
+
+    ratio = [o / b for (o, _), (b, _) in zip(figures["one"], figures["base"], strict=True)]
+    load = os.getloadavg()[0]  # a shared machine: how busy it was, to read the figures by
+    print(f"{label}: {n} messages, median of {runs} runs, load {load:.1f} at the end")
+    print(f"  baseline select+update loop {rate('base'):6.0f} msg/s  {cpu('base')}")
     print(
-        f"  dispatcher, 2 workers       {two:8.0f} msg/s  ({two / base:.2f} x baseline, "
-        f"{two / one:.2f} x 1 worker)"
+        f"  outbox, 1 worker            {rate('one'):6.0f} msg/s  {cpu('one')}"
+        f"  {median(ratio):5.2f} x baseline (runs {_listed(ratio)})"
     )
+    if two:
+        scale = [t / o for (t, _), (o, _) in zip(figures["two"], figures["one"], strict=True)]
+        print(
+            f"  outbox, 2 worker processes  {rate('two'):6.0f} msg/s  {cpu('two')}"
+            f"  {median(scale):5.2f} x 1 worker (runs {_listed(scale)})"
+        )
 
 
-async def postgres(base_url: str, n: int, flood_rate: float | None) -> None:
+def _listed(values: list[float]) -> str:
+    return ", ".join(f"{value:.2f}" for value in values)
+
+
+async def postgres(base_url: str, n: int, runs: int, flood_rate: float | None) -> None:
     import asyncpg
 
     parts = urlsplit(base_url)
@@ -232,7 +319,9 @@ async def postgres(base_url: str, n: int, flood_rate: float | None) -> None:
     url = urlunsplit(("postgresql+asyncpg", parts.netloc, f"/{name}", parts.query, ""))
     try:
         await asyncio.to_thread(upgrade, url)
-        await measure("PostgreSQL", url, n, flood_rate)
+        if flood_rate is not None:
+            await fairness("PostgreSQL", url, flood_rate)
+        await measure("PostgreSQL", url, n, runs, two=True)
     finally:
         admin = await asyncpg.connect(admin_url)
         try:
@@ -243,18 +332,26 @@ async def postgres(base_url: str, n: int, flood_rate: float | None) -> None:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--people", "--messages", dest="people", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--flood", action="store_true", help="also the fairness scenario")
     parser.add_argument("--sms-rate", type=float, default=30.0)
+    parser.add_argument("--child", choices=("baseline", "worker"), help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        await child(args.child, args.url)
+        return
     flood_rate = args.sms_rate if args.flood else None
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite+aiosqlite:///{directory}/bench.db"
         await asyncio.to_thread(upgrade, url)
-        await measure("SQLite", url, args.messages, flood_rate)
+        if flood_rate is not None:
+            await fairness("SQLite", url, flood_rate)
+        await measure("SQLite", url, args.people, args.runs, two=False)
     postgres_url = os.environ.get("TIMESIGN_TEST_POSTGRES_URL")
     if postgres_url:
-        await postgres(postgres_url, args.messages, flood_rate)
+        await postgres(postgres_url, args.people, args.runs, flood_rate)
     else:
         print("PostgreSQL skipped: TIMESIGN_TEST_POSTGRES_URL is not set")
 

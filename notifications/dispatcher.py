@@ -1,9 +1,17 @@
-"""The outbox dispatcher: claim one message, hand it to its channel's transport, record.
+"""The outbox dispatcher: claim a batch, hand each message to its channel's transport,
+record what became of the batch at once.
 
 It knows transports only through the ``Transport`` protocol and one error type:
 a transient ``DeliveryError`` is retried later with backoff (or when the provider
 said), a permanent one is recorded and a coordinator is told. The code a message
 carries is decrypted only for the send and erased once the provider has it.
+
+A batch costs a few statements whatever its size: the free send slots read, one claim,
+one reservation of the slots its messages need, one transaction of outcomes. It claims
+no more of a channel than the channel's shared bucket lets leave now, and a message
+whose chat or provider has no slot left goes back to the queue uncounted. It is sent
+concurrently, but the messages to one address go one after the other, in order; after
+a provider's "too many", the batch sends nothing more over that channel.
 """
 
 from __future__ import annotations
@@ -12,36 +20,25 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.core.code_box import CODE_MARKER, open_code
 from bot.core.errors import DeliveryError
 from bot.core.reminders import window_opening
 from bot.usecases.context import Clock
-from bot.usecases.delivery.failures import after_permanent_failure
-from bot.usecases.delivery.reports import apply_early_reports
+from notifications.outcomes import Outcomes
 from notifications.transport import Envelope, Transport
-from storage import audit, delivery
-from storage.db import SessionFactory, transaction
-from storage.outbox import (
-    FAILED,
-    QUEUED,
-    SENT,
-    attachment_of,
-    claim,
-    finish,
-    hold_to_window,
-    keyboard_of,
-    next_chance,
-)
+from storage.db import SessionFactory
+from storage.outbox import attachment_of, keyboard_of
+from storage.outbox_claims import claim, claim_ids, next_chance
 from storage.rate_limits import RateLimiter
-from storage.tables import OutboxMessage, Person, Project
+from storage.tables import OutboxMessage, Project
 
 log = logging.getLogger(__name__)
 
+BATCH = 50  # messages a claim takes at most: sent side by side, recorded together
 MAX_ATTEMPTS = 8
 LEASE = timedelta(minutes=2)
 WINDOW_CACHE = timedelta(minutes=1)  # a changed sending window counts within a minute
@@ -51,6 +48,15 @@ ANSWER_WAIT = 5.0  # seconds a direct answer waits for its chat's slot before th
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, ... capped at one hour."""
     return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+@dataclass(frozen=True)
+class Handled:
+    """One batch: ``claimed`` messages (none: nothing may leave now), of which
+    ``attempted`` went to a transport; the others wait for a send slot or the window."""
+
+    claimed: int
+    attempted: int
 
 
 class Dispatcher:
@@ -79,17 +85,20 @@ class Dispatcher:
         """This process's name on the rows it claims."""
         return self._worker
 
-    async def handle_one(self) -> bool:
-        """Deliver the oldest due message that may leave now; False when none may."""
+    async def handle_batch(self) -> Handled:
+        """Deliver a batch of the oldest due messages that may leave now."""
         now = self._clock()
-        busy = await self._limiter.busy_channels(now) if self._limiter else frozenset()
-        row = await claim(
-            self._sessions, worker=self._worker, now=now, lease=LEASE, busy_channels=busy
+        free = await self._limiter.free_slots(now) if self._limiter else {}
+        limits = {channel: min(BATCH, free.get(channel, BATCH)) for channel in self._transports}
+        rows = await claim(
+            self._sessions,
+            worker=self._worker,
+            now=now,
+            lease=LEASE,
+            limits=limits,
+            one_per_address=self._limiter.policy.per_address if self._limiter else (),
         )
-        if row is None:
-            return False
-        await self._deliver(row)
-        return True
+        return await self._deliver(rows)
 
     async def seconds_to_next(self) -> float | None:
         """How long until a queued message may be sendable (None: the queue is empty)."""
@@ -108,31 +117,72 @@ class Dispatcher:
         for its send slot (a chat takes one message a second), so an answer neither
         depends on a worker running nor overtakes the one before it. Past that, or if
         sending fails, the worker takes over."""
-        row = await claim(
-            self._sessions,
-            worker=self._worker,
-            now=self._clock(),
-            lease=LEASE,
-            message_id=message_id,
+        rows = await claim_ids(
+            self._sessions, worker=self._worker, now=self._clock(), lease=LEASE, ids=[message_id]
         )
-        if row is None:
-            return False
-        await self._deliver(row, wait=wait)
-        return True
+        return (await self._deliver(rows, wait=wait)).claimed > 0
 
-    async def _slot(self, row: OutboxMessage, wait: float) -> datetime | None:
-        """Reserve the row's send slot, waiting for it up to ``wait`` seconds of real
-        time: None when it is ours, else when to try again."""
+    async def _deliver(self, rows: Sequence[OutboxMessage], *, wait: float = 0.0) -> Handled:
+        outcomes = Outcomes()
+        going = await self._within_window(rows, outcomes)
+        if self._limiter is not None and going:
+            retry = await self._reserve(going, wait)
+            for row, at in zip(going, retry, strict=True):
+                if at is not None:
+                    log.debug("outbox %s: rate limited until %s", row.id, at.isoformat())
+                    outcomes.release(row, at)
+            going = [row for row, at in zip(going, retry, strict=True) if at is None]
+        by_address: dict[tuple[str, str], list[OutboxMessage]] = {}
+        for row in going:
+            by_address.setdefault((row.channel, row.address), []).append(row)
+        held: dict[str, datetime] = {}  # channel -> when its provider takes more
+        results = await asyncio.gather(
+            *(self._send_in_order(each, outcomes, held) for each in by_address.values()),
+            return_exceptions=True,
+        )
+        if rows:
+            await outcomes.record(self._sessions, self._worker, self._clock())
+        for result in results:
+            if isinstance(result, BaseException):
+                # Not a DeliveryError: a bug. What did go out is recorded above.
+                raise result
+        return Handled(claimed=len(rows), attempted=len(rows) - outcomes.released)
+
+    async def _within_window(
+        self, rows: Sequence[OutboxMessage], outcomes: Outcomes
+    ) -> list[OutboxMessage]:
+        """The rows that may go now; a windowed row of a project whose window is shut
+        waits for its opening, and so do the project's other waiting rows."""
+        going = []
+        for row in rows:
+            if row.windowed and row.project_id is not None:
+                opening = await self._window_opening(row.project_id)
+                if opening is not None:
+                    outcomes.hold_window(row, row.project_id, opening)
+                    continue
+            going.append(row)
+        return going
+
+    async def _reserve(self, rows: Sequence[OutboxMessage], wait: float) -> list[datetime | None]:
+        """Reserve the rows' send slots, waiting for them up to ``wait`` seconds of real
+        time: None for a row whose slot is ours, else when to try it again."""
         assert self._limiter is not None
         deadline = time.monotonic() + wait
+        answers = await self._limiter.reserve([(r.channel, r.address) for r in rows], self._clock())
         while True:
-            retry_at = await self._limiter.reserve(row.channel, row.address, self._clock())
-            if retry_at is None:
-                return None
-            pause = (retry_at - self._clock()).total_seconds()
+            waiting = [n for n, at in enumerate(answers) if at is not None]
+            if not waiting:
+                return answers
+            latest = max(at for at in answers if at is not None)
+            pause = (latest - self._clock()).total_seconds()
             if pause <= 0 or time.monotonic() + pause > deadline:
-                return retry_at
+                return answers
             await asyncio.sleep(pause)
+            again = await self._limiter.reserve(
+                [(rows[n].channel, rows[n].address) for n in waiting], self._clock()
+            )
+            for n, at in zip(waiting, again, strict=True):
+                answers[n] = at
 
     async def _window_opening(self, project_id: int) -> datetime | None:
         """When the project's sending window next opens, or None while it is open."""
@@ -148,42 +198,38 @@ class Dispatcher:
         opening = window_opening(cached[1], now)
         return opening if opening > now else None
 
-    async def _deliver(self, row: OutboxMessage, *, wait: float = 0.0) -> None:
-        assert row.id is not None
-        if row.windowed and row.project_id is not None:
-            opening = await self._window_opening(row.project_id)
-            if opening is not None:
-                held = await hold_to_window(
-                    self._sessions, row.project_id, opening, self._worker, row.id
-                )
-                log.info(
-                    "outbox: %d message(s) of project %s wait for its sending window (%s)",
-                    held,
-                    row.project_id,
-                    opening.isoformat(),
-                )
-                return
-        if self._limiter is not None:
-            retry_at = await self._slot(row, wait)
-            if retry_at is not None:
-                await self._postpone(row, retry_at)
-                return
+    async def _send_in_order(
+        self, rows: Sequence[OutboxMessage], outcomes: Outcomes, held: dict[str, datetime]
+    ) -> None:
+        for row in rows:
+            if row.channel in held:
+                outcomes.release(row, held[row.channel])
+                continue
+            try:
+                envelope = await self._envelope(row)
+                # Sent when handed over: a slow answer must not blur the send rate.
+                handed_over = self._clock()
+                sent = await self._transports[row.channel].send(envelope)
+            except DeliveryError as error:
+                await self._after_error(row, error, outcomes, held)
+                continue
+            outcomes.succeeded(row, sent, handed_over)
+
+    async def _envelope(self, row: OutboxMessage) -> Envelope:
         text, code = row.text, None
         if row.sealed_code is not None:
             code = open_code(self._key, row.sealed_code)
             if code is None:
-                await self._fail(row, "the code was sealed with another secret key")
-                return
+                raise DeliveryError("the code was sealed with another secret key", permanent=True)
             text = text.replace(CODE_MARKER, code)
         attachment = None
         if row.attachment is not None:
             async with self._sessions() as session:
                 attachment = await attachment_of(session, row)
             if attachment is None:
-                await self._fail(row, "the attached file is gone")
-                return
+                raise DeliveryError("the attached file is gone", permanent=True)
         contact_button, remove_keyboard = keyboard_of(row)
-        envelope = Envelope(
+        return Envelope(
             address=row.address,
             text=text,
             validity_seconds=row.validity_seconds,
@@ -192,103 +238,26 @@ class Dispatcher:
             attachment=attachment,
             contact_button=contact_button,
             remove_keyboard=remove_keyboard,
-            code=code if row.sealed_code is not None else None,
+            code=code,
         )
-        try:
-            sent = await self._transports[row.channel].send(envelope)
-        except DeliveryError as error:
-            if error.permanent or row.attempts >= MAX_ATTEMPTS:
-                await self._fail(row, error.reason, opted_out=error.opted_out)
-            else:
-                await self._retry(row, error)
+
+    async def _after_error(
+        self,
+        row: OutboxMessage,
+        error: DeliveryError,
+        outcomes: Outcomes,
+        held: dict[str, datetime],
+    ) -> None:
+        if error.permanent or row.attempts >= MAX_ATTEMPTS:
+            outcomes.fail(row, error.reason, opted_out=error.opted_out)
             return
-        now = self._clock()
-        async with transaction(self._sessions) as session:
-            values: dict[str, object] = {
-                "state": SENT,
-                "provider_message_id": sent.provider_id[:64],
-                "sent_at": now,
-                "sealed_code": None,
-                "last_error": None,
-            }
-            if sent.new_address is not None:
-                values["address"] = sent.new_address
-                await self._follow_migration(session, row, int(sent.new_address))
-            # A callback that beat us here waits as an EarlyStatus; the lock orders us.
-            await delivery.lock_provider_id(session, sent.provider_id)
-            if not await finish(session, row.id, self._worker, **values):
-                log.warning("outbox %s: sent, but the claim had expired", row.id)
-            await apply_early_reports(session, sent.provider_id, reporter=row.channel, now=now)
-        log.info("outbox %s: sent over %s (%s)", row.id, row.channel, row.purpose)
-
-    async def _postpone(self, row: OutboxMessage, retry_at: datetime) -> None:
-        # No send slot free yet: back in the queue, and this claim was no attempt.
-        assert row.id is not None
-        async with transaction(self._sessions) as session:
-            await finish(
-                session,
-                row.id,
-                self._worker,
-                state=QUEUED,
-                next_attempt_at=retry_at,
-                attempts=row.attempts - 1,
-            )
-        log.debug("outbox %s: rate limited until %s", row.id, retry_at.isoformat())
-
-    async def _retry(self, row: OutboxMessage, error: DeliveryError) -> None:
-        assert row.id is not None
         wait = backoff(row.attempts)
         if error.retry_after is not None:
             wait = max(wait, timedelta(seconds=error.retry_after))
+            until = self._clock() + timedelta(seconds=error.retry_after)
+            held[row.channel] = max(until, held.get(row.channel, until))
             if self._limiter is not None:
                 # The provider is flooded: every worker waits, not only this one.
-                await self._limiter.hold(
-                    row.channel, self._clock() + timedelta(seconds=error.retry_after)
-                )
-        async with transaction(self._sessions) as session:
-            await finish(
-                session,
-                row.id,
-                self._worker,
-                state=QUEUED,
-                next_attempt_at=self._clock() + wait,
-                last_error=error.reason[:300],
-            )
+                await self._limiter.hold(row.channel, until)
+        outcomes.retry(row, self._clock() + wait, error.reason)
         log.info("outbox %s: transient failure (%s), retry in %s", row.id, error.reason, wait)
-
-    async def _fail(self, row: OutboxMessage, reason: str, *, opted_out: bool = False) -> None:
-        assert row.id is not None
-        now = self._clock()
-        async with transaction(self._sessions) as session:
-            if not await finish(
-                session,
-                row.id,
-                self._worker,
-                state=FAILED,
-                last_error=reason[:300],
-                sealed_code=None,
-            ):
-                return
-            audit.record(
-                session,
-                at=now,
-                actor="system",
-                action="outbox.failed",
-                project_id=row.project_id,
-                outbox_id=row.id,
-                channel=row.channel,
-                reason=reason,
-            )
-            await after_permanent_failure(
-                session, row, reason, opted_out=opted_out, reporter=row.channel, now=now
-            )
-        log.warning("outbox %s: failed for good over %s: %s", row.id, row.channel, reason)
-
-    async def _follow_migration(
-        self, session: AsyncSession, row: OutboxMessage, new_chat: int
-    ) -> None:
-        if row.person_id is not None:
-            person = await session.get(Person, row.person_id)
-            if person is not None:
-                person.telegram_chat_id = new_chat
-                session.add(person)

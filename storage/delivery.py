@@ -9,9 +9,11 @@ either finds the id or is kept where the worker will find it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -19,10 +21,12 @@ from bot.core.states import OUTBOX_PROGRESS, OutboxState
 from storage.tables import EarlyStatus, OutboxMessage
 
 
-async def lock_provider_id(session: AsyncSession, provider_id: str) -> None:
-    if (await session.connection()).dialect.name == "postgresql":
-        lock = sa.func.pg_advisory_xact_lock(sa.func.hashtext(provider_id[:64]))
-        await session.exec(select(lock))
+async def lock_provider_ids(session: AsyncSession, provider_ids: Iterable[str]) -> None:
+    """Take the lock of each id (a whole batch's in one statement, in sorted order)."""
+    ids = sorted({provider_id[:64] for provider_id in provider_ids})
+    if ids and (await session.connection()).dialect.name == "postgresql":
+        each = sa.func.unnest(sa.literal(ids, postgresql.ARRAY(sa.String))).column_valued("sid")
+        await session.exec(select(sa.func.pg_advisory_xact_lock(sa.func.hashtext(each))))
 
 
 async def is_known(session: AsyncSession, provider_id: str) -> bool:
@@ -51,14 +55,19 @@ async def keep_early(
 
 
 async def take_early(
-    session: AsyncSession, provider_id: str
-) -> list[tuple[OutboxState, str | None]]:
-    """The reports kept for ``provider_id``, removed as they are handed over."""
-    query = select(EarlyStatus).where(col(EarlyStatus.provider_id) == provider_id[:64])
-    taken = []
+    session: AsyncSession, provider_ids: Iterable[str]
+) -> dict[str, list[tuple[OutboxState, str | None]]]:
+    """The reports kept for these ids (one query), removed as they are handed over."""
+    ids = sorted({provider_id[:64] for provider_id in provider_ids})
+    if not ids:
+        return {}
+    query = select(EarlyStatus).where(col(EarlyStatus.provider_id).in_(ids))
+    taken: dict[str, list[tuple[OutboxState, str | None]]] = {}
     for early in (await session.exec(query)).all():
         if early.status in OutboxState.__members__.values():
-            taken.append((OutboxState(early.status), early.error_code))
+            taken.setdefault(early.provider_id, []).append(
+                (OutboxState(early.status), early.error_code)
+            )
         await session.delete(early)
     return taken
 

@@ -1,14 +1,16 @@
 """Send-rate slots in the database, so a limit holds across every worker.
 
-``reserve`` takes a slot of each bucket a message must pass, or none and says when to
-ask again. It first makes sure the slot rows exist (in their own transaction, so a
-lock below never misses a row another worker is still inserting), then reads them
-locked: PostgreSQL ``SELECT ... FOR UPDATE`` in key order (so two workers cannot
-deadlock), SQLite by its ``BEGIN IMMEDIATE`` write lock, one writer at a time.
+``reserve`` takes, for each message of a batch in turn, a slot of each bucket it must
+pass, or none and says when to ask again: one transaction for the whole batch. It
+first makes sure the slot rows exist (in their own transaction, so a lock below never
+misses a row another worker is still inserting), then reads them locked: PostgreSQL
+``SELECT ... FOR UPDATE`` in key order (so two workers cannot deadlock), SQLite by its
+``BEGIN IMMEDIATE`` write lock, one writer at a time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -24,8 +26,10 @@ IDLE_CHAT = timedelta(days=1)
 FORGET_EVERY = timedelta(hours=1)
 
 
-async def _upsert(session: AsyncSession, key: str, until: datetime) -> None:
-    statement = (await dialect_insert(session))(RateBucket).values(key=key, next_free_at=until)
+async def _upsert(session: AsyncSession, taken: dict[str, datetime]) -> None:
+    statement = (await dialect_insert(session))(RateBucket).values(
+        [{"key": key, "next_free_at": until} for key, until in sorted(taken.items())]
+    )
     await session.exec(
         statement.on_conflict_do_update(
             index_elements=["key"], set_={"next_free_at": statement.excluded.next_free_at}
@@ -62,6 +66,10 @@ class RateLimiter:
         self._known: set[str] = set()
         self._forgotten_at: datetime | None = None
 
+    @property
+    def policy(self) -> RatePolicy:
+        return self._policy
+
     async def _keys(self, buckets: tuple[Bucket, ...]) -> list[str]:
         keys = [key for each in buckets for key in each.slot_keys()]
         missing = [key for key in keys if key not in self._known]
@@ -71,27 +79,39 @@ class RateLimiter:
             self._known.update(missing)
         return keys
 
-    async def reserve(self, channel: str, address: str, now: datetime) -> datetime | None:
-        """Take a send slot for a message: None means go, else the moment to try again."""
-        buckets = self._policy.buckets(channel, address)
-        if not buckets:
-            return None
-        keys = await self._keys(buckets)
+    async def reserve(
+        self, messages: Sequence[tuple[str, str]], now: datetime
+    ) -> list[datetime | None]:
+        """Take a send slot for each (channel, address), in order, as far as the limits
+        allow now: None means go, else the moment to try that one again. So a batch
+        never sends more to a chat or through a provider than one message at a time would."""
+        wanted = [self._policy.buckets(channel, address) for channel, address in messages]
+        if not any(wanted):
+            return [None] * len(wanted)
+        keys = await self._keys(tuple({each for buckets in wanted for each in buckets}))
+        answers: list[datetime | None] = []
+        taken: dict[str, datetime] = {}
         async with transaction(self._sessions) as session:
-            decision = decide(buckets, await _locked(session, keys), now)
-            for key, until in decision.take.items():
+            free_at = await _locked(session, keys)
+            for buckets in wanted:
+                decision = decide(buckets, free_at, now)
+                free_at.update(decision.take)
+                taken.update(decision.take)
+                answers.append(decision.retry_at)
+            if taken:
                 # An upsert: a chat's row may have been forgotten since it was made.
-                await _upsert(session, key, until)
-        return decision.retry_at
+                await _upsert(session, taken)
+        return answers
 
-    async def busy_channels(self, now: datetime) -> frozenset[str]:
-        """Channels whose shared bucket has no free slot now: a claim passes them over."""
+    async def free_slots(self, now: datetime) -> dict[str, int]:
+        """How many messages each limited channel's shared bucket lets leave now: a claim
+        takes no more, and none of a channel whose bucket is full."""
         shared = {
             channel: self._policy.shared(channel).slot_keys() for channel in self._policy.channels
         }
         keys = [key for each in shared.values() for key in each]
         if not keys:
-            return frozenset()
+            return {}
         async with self._sessions() as session:
             taken = set(
                 (
@@ -102,7 +122,7 @@ class RateLimiter:
                     )
                 ).all()
             )
-        return frozenset(c for c, each in shared.items() if all(k in taken for k in each))
+        return {c: sum(key not in taken for key in each) for c, each in shared.items()}
 
     async def forget_idle_chats(self, now: datetime) -> int:
         """Delete the slot rows of chats idle for a day (a deleted row reads as free, as

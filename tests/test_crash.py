@@ -20,6 +20,7 @@ from bot.core.code_box import open_code
 from bot.core.months import Month
 from bot.usecases.closing.month_close import close_month
 from bot.usecases.context import Core
+from notifications.dispatcher import BATCH
 from storage.db import transaction
 from storage.outbox import SENDING, SENT, Outgoing, enqueue
 from storage.tables import MonthlySummary, OutboxMessage, Person, Signature, SigningCode
@@ -67,7 +68,8 @@ async def test_worker_killed_mid_batch_loses_nothing_and_duplicates_at_most_one(
     core: Core, fake_twilio: FakeTwilio, database_url: str, tmp_path: Path
 ) -> None:
     await queue_sms(core, MESSAGES, "crash")
-    fake_twilio.delay = 0.01  # slow enough that the kill lands between sends
+    # A batch's sends wait side by side: slow enough that the kill lands mid-batch.
+    fake_twilio.delay = 0.2
     env = process_env(database_url, fake_twilio.url)
 
     first = await start(["worker"], env, tmp_path, "worker-1")
@@ -79,8 +81,8 @@ async def test_worker_killed_mid_batch_loses_nothing_and_duplicates_at_most_one(
         first.kill()
     await first.wait()
     at_kill = await states(core)
-    # One worker handles one message at a time: at most one was in flight.
-    assert at_kill[SENDING] <= 1, at_kill
+    # One worker holds one batch at a time: at most a batch was in flight.
+    assert at_kill[SENDING] <= BATCH, at_kill
     assert 0 < at_kill[SENT] < MESSAGES, at_kill
 
     # A restarted worker delivers the rest; the in-flight row waits for its lease...
@@ -107,7 +109,7 @@ async def _true(value: bool) -> bool:
 
 
 async def _queued_gone(core: Core) -> bool:
-    return (await states(core))["queued"] == 0 and (await states(core))[SENDING] <= 1
+    return (await states(core))["queued"] == 0 and (await states(core))[SENDING] <= BATCH
 
 
 # --- the web process -------------------------------------------------------------------

@@ -183,7 +183,7 @@ async def test_twilio_stalling_past_the_timeout_is_transient_and_retried(
         fake_twilio.delay = 0.6
         loop = asyncio.get_running_loop()
         began = loop.time()
-        assert await dispatcher.handle_one()
+        assert (await dispatcher.handle_batch()).claimed
         assert loop.time() - began < 0.5  # gave up at the timeout, not at the answer
         row = await month_end_row(stack)
         assert row.state == "queued" and row.attempts == 1
@@ -193,9 +193,9 @@ async def test_twilio_stalling_past_the_timeout_is_transient_and_retried(
         # Let the stalled request finish on the fake before the provider recovers.
         await wait_for(lambda: _all_answered(fake_twilio))
         fake_twilio.delay = 0.0
-        assert not await dispatcher.handle_one()  # backoff: not due yet
+        assert not (await dispatcher.handle_batch()).claimed  # backoff: not due yet
         stack.clock.advance(seconds=(utc(row.next_attempt_at) - stack.clock()).total_seconds())
-        assert await dispatcher.handle_one()
+        assert (await dispatcher.handle_batch()).claimed
     finally:
         await transport.aclose()
     row = await month_end_row(stack)

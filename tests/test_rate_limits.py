@@ -16,7 +16,7 @@ from bot.core.errors import ConfigError
 from bot.core.rate_limits import RatePolicy, bucket, decide
 from bot.roots.config import load_settings
 from bot.roots.worker import pause_before_next, run_due
-from notifications.dispatcher import Dispatcher
+from notifications.dispatcher import Dispatcher, Handled
 from storage.db import create_engine, session_factory
 from storage.outbox import Outgoing, enqueue
 from storage.rate_limits import RateLimiter
@@ -76,7 +76,7 @@ async def rows(stack: Stack) -> list[OutboxMessage]:
 
 async def both_until_idle(a: Dispatcher, b: Dispatcher) -> None:
     async def drain(worker: Dispatcher) -> None:
-        while await worker.handle_one():
+        while (await worker.handle_batch()).claimed:
             pass
 
     await asyncio.gather(drain(a), drain(b))
@@ -157,14 +157,15 @@ async def test_a_telegram_429_seen_by_one_worker_makes_the_other_wait(
     stack: Stack, workers: tuple[Dispatcher, Dispatcher], fake_telegram: FakeTelegram
 ) -> None:
     a, b = workers
-    await queue(stack, ("telegram", "6001"), ("telegram", "6002"))
+    await queue(stack, ("telegram", "6001"))
     fake_telegram.fail_next(
         status=429, description="Too Many Requests: retry after 5", parameters={"retry_after": 5}
     )
     started = stack.clock()
 
-    assert await a.handle_one()  # 6001 meets flood control
-    assert not await b.handle_one()  # 6002, another chat, is held back all the same
+    assert (await a.handle_batch()).attempted == 1  # 6001 meets flood control
+    await queue(stack, ("telegram", "6002"))
+    assert not (await b.handle_batch()).claimed  # 6002, another chat, is held back all the same
     assert len(fake_telegram.calls("sendMessage")) == 1
     first, second = await rows(stack)
     assert first.state == "queued" and first.attempts == 1
@@ -173,30 +174,67 @@ async def test_a_telegram_429_seen_by_one_worker_makes_the_other_wait(
     assert utc(second.next_attempt_at) == started
 
     stack.clock.advance(seconds=4.9)
-    assert not await b.handle_one()
+    assert not (await b.handle_batch()).claimed
     assert len(fake_telegram.calls("sendMessage")) == 1
     stack.clock.advance(seconds=0.1)
-    assert await b.handle_one()
-    assert fake_telegram.texts_to("6002") == ["message 1"]
+    assert (await b.handle_batch()).attempted == 1
+    assert fake_telegram.texts_to("6002") == ["message 0"]
 
 
 async def test_a_twilio_429_holds_the_sender_for_every_worker(
     stack: Stack, workers: tuple[Dispatcher, Dispatcher], fake_twilio: FakeTwilio
 ) -> None:
     a, b = workers
-    await queue(stack, ("sms", "+46701110001"), ("sms", "+46701110002"))
+    await queue(stack, ("sms", "+46701110001"))
     fake_twilio.fail_next(status=429, code=20429, retry_after=7)
     started = stack.clock()
 
-    assert await a.handle_one()
-    assert not await b.handle_one()  # the sender is held: nothing may leave
+    assert (await a.handle_batch()).attempted == 1
+    await queue(stack, ("sms", "+46701110002"))
+    assert not (await b.handle_batch()).claimed  # the sender is held: nothing may leave
     assert fake_twilio.requests == 1
     _, second = await rows(stack)
     assert second.state == "queued" and second.attempts == 0
     assert utc(second.next_attempt_at) == started
     stack.clock.advance(seconds=7)
-    assert await b.handle_one()
+    assert (await b.handle_batch()).attempted == 1
     assert fake_twilio.requests == 2
+
+
+async def test_a_batch_takes_one_message_a_chat_and_the_next_waits_untouched(
+    stack: Stack, workers: tuple[Dispatcher, Dispatcher], fake_telegram: FakeTelegram
+) -> None:
+    a, b = workers
+    await queue(stack, ("telegram", "5101"), ("telegram", "5101"), ("telegram", "5102"))
+    started = stack.clock()
+
+    assert await a.handle_batch() == Handled(claimed=2, attempted=2)
+    assert fake_telegram.texts_to("5101") == ["message 0"]
+    assert fake_telegram.texts_to("5102") == ["message 2"]
+    _, waiting, _ = await rows(stack)
+    assert waiting.state == "queued" and waiting.attempts == 0 and waiting.claimed_by is None
+    assert utc(waiting.next_attempt_at) == started
+    assert await b.handle_batch() == Handled(claimed=0, attempted=0)  # the chat had its turn
+    stack.clock.advance(seconds=1)
+    assert await b.handle_batch() == Handled(claimed=1, attempted=1)
+    assert fake_telegram.texts_to("5101") == ["message 0", "message 1"]
+
+
+async def test_after_a_429_a_batch_sends_nothing_more_over_that_channel(
+    stack: Stack, workers: tuple[Dispatcher, Dispatcher], fake_twilio: FakeTwilio
+) -> None:
+    a, _ = workers
+    # Two SMS to one phone go one after the other, so the 429 comes before the second.
+    await queue(stack, ("sms", "+46701110001"), ("sms", "+46701110001"))
+    fake_twilio.fail_next(status=429, code=20429, retry_after=7)
+    started = stack.clock()
+
+    assert await a.handle_batch() == Handled(claimed=2, attempted=1)
+    assert fake_twilio.requests == 1
+    first, second = await rows(stack)
+    assert first.state == "queued" and first.attempts == 1 and first.last_error is not None
+    assert second.state == "queued" and second.attempts == 0 and second.last_error is None
+    assert utc(second.next_attempt_at) == started + timedelta(seconds=7)
 
 
 async def test_thirty_telegram_messages_a_second_per_bot_across_chats(

@@ -64,6 +64,11 @@ class RatePolicy:
             return (self.shared(channel), chat)
         return (self.shared(channel),)
 
+    @property
+    def per_address(self) -> frozenset[str]:
+        """Channels with a limit per address as well (a Telegram chat's one a second)."""
+        return self.channels & {"telegram"}
+
     def shared(self, channel: str) -> Bucket:
         """The bucket a 429 slows down: the whole bot, or the sender number."""
         if channel == "telegram":

@@ -27,6 +27,7 @@ from bot.roots.core import build_core
 from bot.roots.keys import write_key
 from bot.roots.verify import verify_file
 from bot.roots.wiring import worker_name
+from bot.roots.worker import run_due
 from bot.usecases.closing.month_close import close_month
 from bot.usecases.context import Core, system_clock
 from bot.usecases.evidence.audit import audit
@@ -233,8 +234,7 @@ async def _walk_through(core: Core, dispatcher: Dispatcher, phones: Phones) -> N
         "4. The worker delivers (console transport: what each phone shows)",
         "'Ref' in a message is the first 8 characters of that document's SHA-256 hash.",
     )
-    while await dispatcher.handle_one():
-        pass
+    await run_due(dispatcher)
 
     _title(
         "5. Replies arrive (as the Twilio webhook would deliver them)",
@@ -268,8 +268,7 @@ async def _walk_through(core: Core, dispatcher: Dispatcher, phones: Phones) -> N
         "6. Coordinator notices (the dispute) go out through the outbox too",
         "The coordinator's Telegram chat hears of the dispute, with its reason.",
     )
-    while await dispatcher.handle_one():
-        pass
+    await run_due(dispatcher)
 
     _title(
         "7. Receipts: what an auditor sees",

@@ -14,13 +14,14 @@ from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram import Bot
+from telegram.request import HTTPXRequest
 
 from bot.core.rate_limits import RatePolicy
 from bot.roots.config import Settings
 from bot.roots.core import build_core
 from bot.usecases.context import Clock, Core, system_clock
 from notifications.console import ConsoleTransport
-from notifications.dispatcher import Dispatcher
+from notifications.dispatcher import BATCH, Dispatcher
 from notifications.telegram import TelegramTransport
 from notifications.transport import Transport
 from notifications.twilio_sms import TwilioSmsTransport
@@ -81,6 +82,9 @@ async def build_runtime(
             telegram_bot = Bot(
                 settings.telegram_token.get_secret_value(),
                 base_url=settings.telegram_api_url or "https://api.telegram.org/bot",
+                # PTB's default is one connection: a batch sent side by side would wait
+                # for it and time out in the pool.
+                request=HTTPXRequest(connection_pool_size=BATCH),
             )
             await telegram_bot.initialize()
             bots.append(telegram_bot)

@@ -1,6 +1,6 @@
 """``timesign worker``: rounds of scheduled closes, due reminders and outbox delivery.
 
-On SIGTERM (a platform restart gives 30 s before the kill) the current message is
+On SIGTERM (a platform restart gives 30 s before the kill) the current batch is
 finished and the loop exits; a message claimed but never finished is re-claimed by
 any worker once its lease runs out, so a kill loses nothing.
 """
@@ -40,10 +40,14 @@ def clock_from(at: datetime | None) -> Clock:
 
 
 async def run_due(dispatcher: Dispatcher, stop: asyncio.Event | None = None) -> int:
-    """Deliver everything due now; returns how many messages were handled."""
+    """Deliver everything due now, batch by batch; returns how many messages went to a
+    transport (one that waits for a send slot counts when it goes)."""
     handled = 0
-    while (stop is None or not stop.is_set()) and await dispatcher.handle_one():
-        handled += 1
+    while stop is None or not stop.is_set():
+        batch = await dispatcher.handle_batch()
+        if not batch.claimed:
+            break
+        handled += batch.attempted
     return handled
 
 

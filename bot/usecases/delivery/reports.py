@@ -4,6 +4,7 @@ in the same transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,7 +33,7 @@ async def record_report(
     """Apply one report; False when it would move the message backwards or came before
     the send was recorded (then it is kept and applied with the send)."""
     async with transaction(sessions) as session:
-        await delivery.lock_provider_id(session, provider_id)
+        await delivery.lock_provider_ids(session, [provider_id])
         if not await delivery.is_known(session, provider_id):
             await delivery.keep_early(session, provider_id, state, error, now)
             return False
@@ -40,11 +41,14 @@ async def record_report(
 
 
 async def apply_early_reports(
-    session: AsyncSession, provider_id: str, *, reporter: str, now: datetime
+    session: AsyncSession, reporters: Mapping[str, str], *, now: datetime
 ) -> None:
-    """Where the worker records a send (inside ``delivery.lock_provider_id``)."""
-    for state, error in await delivery.take_early(session, provider_id):
-        await _apply(session, provider_id, state, error, reporter, now)
+    """Where the worker records a batch of sends (inside ``delivery.lock_provider_ids``):
+    ``reporters`` maps each provider id to the channel it went over."""
+    channels = {provider_id[:64]: channel for provider_id, channel in reporters.items()}
+    for provider_id, reports in (await delivery.take_early(session, channels)).items():
+        for state, error in reports:
+            await _apply(session, provider_id, state, error, channels[provider_id], now)
 
 
 async def _apply(
