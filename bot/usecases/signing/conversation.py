@@ -70,13 +70,10 @@ async def _act(
     core: Core, inbound: Inbound, reply: Reply, now: datetime, *, queue_answer: bool, gate: bool
 ) -> Answer:
     async with transaction(core.sessions) as session:
-        if gate and not await count_sender(session, core, inbound.channel, inbound.sender, now):
-            return Answer(Outcome.OVER_LIMIT, "", refused=True)
-        # The unique (channel, provider_id) decides here: a repeat finds the first answer.
-        record_id = await _claim(session, inbound, reply, now)
-        if record_id is None:
-            return await _repeat_answer(session, inbound)
-        people = await reply_lookups.senders(session, inbound.channel, inbound.sender)
+        door = await _through_the_door(core, session, inbound, reply, now, gate=gate)
+        if isinstance(door, Answer):
+            return door
+        record_id, people = door
         result = await _respond(core, session, inbound, reply, people, now)
         text = result.text.text(_language(inbound, people))
         if result.outcome is Outcome.UNKNOWN_SENDER and not await inbound_limits.count(
@@ -117,18 +114,31 @@ async def _record_over_project_limit(
 ) -> Answer:
     """The reply is recorded as past the project's limit, and nothing else happens."""
     async with transaction(core.sessions) as session:
-        if gate and not await count_sender(session, core, inbound.channel, inbound.sender, now):
-            return Answer(Outcome.OVER_LIMIT, "", refused=True)
-        record_id = await _claim(session, inbound, reply, now)
-        if record_id is None:
-            return await _repeat_answer(session, inbound)
-        people = await reply_lookups.senders(session, inbound.channel, inbound.sender)
+        door = await _through_the_door(core, session, inbound, reply, now, gate=gate)
+        if isinstance(door, Answer):
+            return door
+        record_id, people = door
         if people:
             await inbound_limits.count(
                 session, project_windows(core.limits, people[0].project_id, now)
             )
         await _finish(session, record_id, Outcome.OVER_LIMIT, "", people)
         return Answer(Outcome.OVER_LIMIT, "")
+
+
+async def _through_the_door(
+    core: Core, session: AsyncSession, inbound: Inbound, reply: Reply, now: datetime, *, gate: bool
+) -> Answer | tuple[int, list[Sender]]:
+    """What every reply passes first: the sender's count (``gate``), the claim of its
+    provider id, the people behind its address. An Answer when it goes no further: past
+    the sender's limit (counted, not stored), or a repeat (the first answer again)."""
+    if gate and not await count_sender(session, core, inbound.channel, inbound.sender, now):
+        return Answer(Outcome.OVER_LIMIT, "", refused=True)
+    # The unique (channel, provider_id) decides here: a repeat finds the first answer.
+    record_id = await _claim(session, inbound, reply, now)
+    if record_id is None:
+        return await _repeat_answer(session, inbound)
+    return record_id, await reply_lookups.senders(session, inbound.channel, inbound.sender)
 
 
 async def _claim(
