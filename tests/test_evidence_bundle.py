@@ -112,3 +112,29 @@ async def test_a_byte_flipped_in_a_document_and_in_the_log_are_both_named(
     assert f"{evidence_name}: the document does not hash to the signed SHA-256" in out
     assert f"{CHAIN} has changed since the bundle was made" in out
     assert f"{CHAIN}: entry 2: its content does not hash to its stored hash" in out
+
+
+async def test_a_forged_manifest_and_a_smuggled_file_are_named(core: Core) -> None:
+    """The insider adds a file and writes a fresh manifest sealed with a key of their own:
+    checked against our keys, both show."""
+    from bot.core.evidence_bundle import MANIFEST, MANIFEST_SEAL
+    from bot.core.seal_keys import new_seal_key
+
+    content = await bundle_of(core)
+    with zipfile.ZipFile(io.BytesIO(content)) as bundle:
+        manifest = json.loads(bundle.read(MANIFEST))
+    manifest["files"]["extra.txt"] = "0" * 64
+    forged = json.dumps(manifest).encode()
+    smuggled = rewritten(
+        content, {MANIFEST: forged, MANIFEST_SEAL: new_seal_key().sign(forged).encode()}
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(smuggled)) as source, zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            target.writestr(name, source.read(name))
+        target.writestr("also.txt", b"not listed")
+    problems, _ = check_bundle(out.getvalue(), await ring_of(core))
+    assert "the manifest's seal does not check under the public keys" in problems
+    assert "also.txt is not in the manifest" in problems
+    assert "extra.txt is missing" in problems
+    assert check_bundle(b"not a zip", await ring_of(core)) == (["this is not a ZIP file"], 0)

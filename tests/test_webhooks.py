@@ -92,6 +92,10 @@ async def test_receipt_page_shows_the_evidence_as_html_and_json(
     assert "Verified:" in english and "A one-time code sent by SMS" in english
     polish = await stack.client.get(f"/r/{receipt.group(0)}", headers={"Accept-Language": "pl"})
     assert "Zweryfikowano" in await polish.text()
+    # A language we do not have, or a hostile value, is the signer's language again.
+    for odd in ("xx", "<script>", "sv" * 500):
+        page_odd = await stack.client.get(f"/r/{receipt.group(0)}", params={"lang": odd})
+        assert page_odd.status == 200 and '<html lang="sv">' in await page_odd.text()
     for name, value in (
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", "no-referrer"),
