@@ -15,7 +15,7 @@ from bot.core.months import Month
 from bot.core.phones import mask
 from bot.core.standing import PersonMonth, Standing, standing_of
 from bot.core.states import OutboxState, SummaryState
-from bot.usecases.closing.month_close import CloseReport
+from bot.usecases.closing.batch import CloseReport
 from bot.usecases.context import Core
 from bot.usecases.roster.find import find_person
 from storage import queries

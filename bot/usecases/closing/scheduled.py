@@ -14,8 +14,8 @@ import logging
 from sqlmodel import col, select
 
 from bot.core.schedule import month_to_close
+from bot.usecases.closing.batch import CloseReport
 from bot.usecases.closing.month_close import (
-    CloseReport,
     close_scheduled,
     resend_month,
     resume_interrupted_closes,
